@@ -1,0 +1,56 @@
+#!/bin/bash
+# Stage two of the SoftRoCE VM, run as PID 1 from the host's own tree (read-only 9p under a tmpfs
+# overlay). Brings up N rxe devices on veth pairs, runs the command the host put in the xfer share with
+# stdout on ttyS0 and stderr on ttyS1, records its exit status there and powers off.
+# Variables from the kernel command line: ndkv_modules (the kernel's modules on the host),
+# ndkv_devices (how many rxe devices).
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+log() { echo "ndk-verbs vm: $*" >/dev/ttyS2; }
+poweroff_now() { sync; echo o >/proc/sysrq-trigger; sleep 30; }
+trap poweroff_now EXIT
+
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /dev/pts /dev/shm /run/ndk-verbs
+mount -t devpts devpts /dev/pts
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 xfer /run/ndk-verbs || { log "no xfer share"; exit 1; }
+xfer=/run/ndk-verbs
+status() { echo "$1" >"$xfer/status.tmp" && mv "$xfer/status.tmp" "$xfer/status"; }
+
+# modprobe (and the kernel's own module requests) look under /lib/modules/$(uname -r).
+mkdir -p /lib/modules
+ln -sfn "$ndkv_modules" "/lib/modules/$(uname -r)"
+# crc32_generic first: rxe's ICRC needs it ("failed to init crc32 algorithm err:-2" otherwise).
+modprobe -a crc32_generic veth rdma_rxe ib_uverbs || { log "modprobe failed"; status 125; exit 1; }
+
+# Link-local GIDs without waiting for duplicate address detection.
+sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+ip link set lo up
+n=${ndkv_devices:-2}
+for ((i = 0; i < n; i += 2)); do
+  ip link add "veth$i" type veth peer name "veth$((i + 1))"
+  ip link set "veth$i" up; ip link set "veth$((i + 1))" up
+done
+for ((i = 0; i < n; i++)); do
+  rdma link add "rxe$i" type rxe netdev "veth$i" || { log "rdma link add rxe$i failed"; status 125; exit 1; }
+done
+# rxe ports go ACTIVE and get their GID 0 once the veth has its IPv6 link-local address.
+for ((t = 0; t < 100; t++)); do
+  ready=1
+  for ((i = 0; i < n; i++)); do
+    grep -q ACTIVE "/sys/class/infiniband/rxe$i/ports/1/state" 2>/dev/null || ready=0
+    gid=$(cat "/sys/class/infiniband/rxe$i/ports/1/gids/0" 2>/dev/null)
+    case "$gid" in fe80:*) ;; *) ready=0 ;; esac
+  done
+  [ $ready = 1 ] && break
+  sleep 0.1
+done
+[ $ready = 1 ] || log "warning: rxe devices not all ACTIVE with a link-local GID"
+
+ulimit -l unlimited
+hostname softroce
+stty -F /dev/ttyS0 raw -echo 2>/dev/null
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+bash "$xfer/command.sh" </dev/null >/dev/ttyS0 2>/dev/ttyS1
+status $?
