@@ -1,0 +1,26 @@
+{
+  "targets": [
+    {
+      "target_name": "ndk_verbs",
+      "sources": [
+        "native/addon.cc",
+        "native/devices.cc",
+        "native/verbs_objects.cc",
+        "native/device_and_pd.cc",
+        "native/memory_region.cc",
+        "native/memory_block.cc",
+        "native/async_verbs_work.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-fvisibility=hidden", "-Wall", "-Wextra"],
+      "cflags": ["-fvisibility=hidden", "<!@(pkg-config --cflags libibverbs)"],
+      "libraries": ["<!@(pkg-config --libs libibverbs)"],
+      "conditions": [
+        ["OS!='linux'", { "type": "none" }]
+      ]
+    }
+  ]
+}

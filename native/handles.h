@@ -1,0 +1,42 @@
+// What each JavaScript handle holds. A box lives exactly as long as its handle; the verbs object
+// behind it (a *Core) lives as long as anything still needs it.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "memory_block.h"
+#include "tagged_handle.h"
+#include "verbs_objects.h"
+
+namespace ndkv {
+
+struct DeviceBox {
+  static constexpr napi_type_tag kTypeTag = {0x6e646b7665726273ULL, 0x0000000000000001ULL};
+  static constexpr const char* kTypeName = "device";
+  std::shared_ptr<DeviceCore> core;
+};
+
+struct PdBox {
+  static constexpr napi_type_tag kTypeTag = {0x6e646b7665726273ULL, 0x0000000000000002ULL};
+  static constexpr const char* kTypeName = "protection domain";
+  std::shared_ptr<PdCore> core;
+};
+
+struct MrBox {
+  static constexpr napi_type_tag kTypeTag = {0x6e646b7665726273ULL, 0x0000000000000003ULL};
+  static constexpr const char* kTypeName = "memory region";
+  std::shared_ptr<MrCore> core;
+  // Pinned from the start of a registration until its deregistration succeeds: the JS view over the
+  // registered bytes (so its buffer is never collected) and, for ndk-verbs memory, the block
+  // itself.
+  Napi::ObjectReference pinnedView;
+  std::shared_ptr<MemoryBlock> pinnedBlock;
+
+  void Unpin() {
+    pinnedView.Reset();
+    pinnedBlock.reset();
+  }
+};
+
+}  // namespace ndkv

@@ -1,0 +1,57 @@
+#include "memory_block.h"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+
+#include "addon_data.h"
+
+namespace ndkv {
+
+MemoryBlock::~MemoryBlock() {
+  if (base != nullptr) munmap(base, length);
+}
+
+void MemoryBlockRegistry::Add(const std::shared_ptr<MemoryBlock>& block) {
+  for (auto it = blocks_.begin(); it != blocks_.end();) {
+    it = it->second.expired() ? blocks_.erase(it) : std::next(it);
+  }
+  blocks_[reinterpret_cast<std::uintptr_t>(block->base)] = block;
+}
+
+std::shared_ptr<MemoryBlock> MemoryBlockRegistry::Find(const void* addr, size_t length) {
+  auto start = reinterpret_cast<std::uintptr_t>(addr);
+  auto it = blocks_.upper_bound(start);
+  if (it == blocks_.begin()) return nullptr;
+  --it;
+  auto block = it->second.lock();
+  if (!block) return nullptr;
+  auto base = reinterpret_cast<std::uintptr_t>(block->base);
+  return start + length <= base + block->length ? block : nullptr;
+}
+
+Napi::Value AllocateMemory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "length must be a number");
+  double requested = info[0].As<Napi::Number>().DoubleValue();
+  if (!(requested >= 1) || requested > static_cast<double>(SIZE_MAX / 2)) {
+    return Napi::Number::New(env, EINVAL);
+  }
+  size_t length = static_cast<size_t>(requested);
+  // mmap gives page alignment and zeroed pages; MAP_PRIVATE anonymous memory is what verbs pins
+  // best.
+  void* base = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED) return Napi::Number::New(env, errno);
+
+  auto block = std::make_shared<MemoryBlock>();
+  block->base = base;
+  block->length = length;
+  AddonData::Of(env)->blocks.Add(block);
+  // The ArrayBuffer owns one reference; each registration over the block owns another.
+  auto* owner = new std::shared_ptr<MemoryBlock>(block);
+  return Napi::ArrayBuffer::New(
+      env, base, length, [](Napi::Env, void*, std::shared_ptr<MemoryBlock>* hint) { delete hint; },
+      owner);
+}
+
+}  // namespace ndkv

@@ -1,0 +1,109 @@
+// Registration and deregistration of one memory region: the state machine that makes sure a
+// deregistration can never reach verbs twice and that pinned memory outlives its registration.
+#include "memory_region.h"
+
+#include "addon_data.h"
+#include "async_verbs_work.h"
+#include "handles.h"
+#include "result_codes.h"
+
+namespace ndkv {
+
+namespace {
+
+// The state check and the move to a transient state happen under one lock, so two requests can
+// never both pass it.
+int BeginRequest(MrCore& core, MrState required, MrState transient) {
+  std::lock_guard<std::mutex> lock(core.mutex);
+  switch (core.state) {
+    case MrState::kDestroyed:
+      return kGone;
+    case MrState::kRegistering:
+    case MrState::kDeregistering:
+      return kBusy;
+    default:
+      break;
+  }
+  if (core.state != required) return kWrongState;
+  if (core.pd->pd == nullptr) return kGone;
+  core.state = transient;
+  return kDone;
+}
+
+Napi::Function DoneCallback(const Napi::CallbackInfo& info, size_t index) {
+  if (!info[index].IsFunction()) {
+    throw Napi::TypeError::New(info.Env(), "a deferred request needs a completion function");
+  }
+  return info[index].As<Napi::Function>();
+}
+
+}  // namespace
+
+Napi::Value MrRegister(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = info[0].As<Napi::External<MrBox>>();
+  MrBox* box = UnwrapHandle<MrBox>(info[0]);
+  if (!info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(env, "memory must be a Uint8Array view");
+  }
+  auto view = info[1].As<Napi::Uint8Array>();
+  int access = info[2].As<Napi::Number>().Int32Value();
+  bool deferred = info[3].ToBoolean();
+  Napi::Function done = deferred ? DoneCallback(info, 4) : Napi::Function();
+  void* addr = view.Data();
+  size_t length = view.ByteLength();
+  if (length == 0 || addr == nullptr) return Napi::Number::New(env, kBadArgument);
+
+  int begin = BeginRequest(*box->core, MrState::kUnregistered, MrState::kRegistering);
+  if (begin != kDone) return Napi::Number::New(env, begin);
+
+  box->pinnedView = Napi::Persistent(view.As<Napi::Object>());
+  box->pinnedBlock = AddonData::Of(env)->blocks.Find(addr, length);
+  if (deferred) {
+    (new AsyncVerbsWork(done, handle, AsyncVerbsWork::Kind::kRegister, addr, length, access))
+        ->Queue();
+    return Napi::Number::New(env, kPending);
+  }
+  int err = box->core->RunRegister(addr, length, access);
+  if (err != 0) box->Unpin();
+  return Napi::Number::New(env, err);
+}
+
+Napi::Value MrDeregister(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = info[0].As<Napi::External<MrBox>>();
+  MrBox* box = UnwrapHandle<MrBox>(info[0]);
+  bool deferred = info[1].ToBoolean();
+  Napi::Function done = deferred ? DoneCallback(info, 2) : Napi::Function();
+
+  int begin = BeginRequest(*box->core, MrState::kRegistered, MrState::kDeregistering);
+  if (begin != kDone) return Napi::Number::New(env, begin);
+
+  if (deferred) {
+    (new AsyncVerbsWork(done, handle, AsyncVerbsWork::Kind::kDeregister))->Queue();
+    return Napi::Number::New(env, kPending);
+  }
+  int err = box->core->RunDeregister();
+  if (err == 0) box->Unpin();
+  return Napi::Number::New(env, err);
+}
+
+Napi::Value MrKeys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
+  std::lock_guard<std::mutex> lock(core.mutex);
+  if (core.mr == nullptr || core.state == MrState::kRegistering) return env.Null();
+  auto keys = Napi::Array::New(env, 2);
+  keys.Set(0u, Napi::Number::New(env, core.mr->lkey));
+  keys.Set(1u, Napi::Number::New(env, core.mr->rkey));
+  return keys;
+}
+
+Napi::Value MrStateOf(const Napi::CallbackInfo& info) {
+  MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
+  std::lock_guard<std::mutex> lock(core.mutex);
+  return Napi::Number::New(info.Env(), static_cast<int>(core.state));
+}
+
+}  // namespace ndkv
