@@ -1,0 +1,20 @@
+/**
+ * ndk-verbs: RDMA memory regions for Node.js on libibverbs, with the contract of the Windows NDK
+ * (NDKPI) memory-region calls. Two API styles over the same objects:
+ * - NDK-style functions (`NdkOpenAdapter` … `NdkCloseObject`) that return an NTSTATUS and never throw;
+ * - a promise API (`openAdapter()`, `adapter.createPd()`, `pd.createMr()`, `mr.register()`, …) that
+ *   rejects with {@link NdkError}.
+ *
+ * @packageDocumentation
+ */
+
+export * from './status';
+export { listDevices, type DeviceInfo, type PortInfo } from './devices';
+export { Adapter, openAdapter, type AdapterOptions } from './ndk/adapter';
+export { ProtectionDomain } from './ndk/protection-domain';
+export { MemoryRegion, type MemoryRegionOptions, type RegisterOptions } from './ndk/memory-region';
+export { ObjectState } from './ndk/object-state';
+export { NdkMrFlags } from './ndk/flags';
+export { AUTO_INLINE_LIMIT_BYTES, type CompletionPolicy } from './ndk/completion-policy';
+export { allocate, pageSize, type RegistrableMemory } from './ndk/memory';
+export * from './ndk/ndk-functions';

@@ -1,0 +1,340 @@
+/**
+ * A memory region: `NdkCreateMr` / `NdkRegisterMr` / `NdkDeregisterMr` / `NdkGetLocalTokenFromMr` /
+ * `NdkGetRemoteTokenFromMr` / `NdkCloseObject`, and the promise API over the same object.
+ *
+ * @packageDocumentation
+ */
+
+import { type MrHandle, NativeMrState, NativeResult, native } from '../native';
+import { NtStatus, ntSuccess } from '../status';
+import { type Children } from './children';
+import { releaseWhenCollected, forgetCollected, warnCollected } from './collected';
+import { type CompletionPolicy, runsDeferred } from './completion-policy';
+import { NdkMrFlags, verbsAccessFromNdkFlags } from './flags';
+import { isRefusal, type RegistrableMemory, registrationTarget } from './memory';
+import { ObjectState, type OutcomeCallback, settle } from './object-state';
+import { errorOf, fromNative, type Outcome, PENDING, refused, SUCCESS } from './outcome';
+
+/** Options of a memory region. */
+export interface MemoryRegionOptions {
+  /** Overrides the adapter's completion policy for this region. */
+  readonly completionPolicy?: CompletionPolicy;
+}
+
+/** Options of `MemoryRegion.register()`. */
+export interface RegisterOptions {
+  /** Bytes to register from the start of `memory`; default: all of it. */
+  readonly length?: number;
+  /**
+   * `NDK_MR_FLAG_*` bits; default `NDK_MR_FLAG_ALLOW_LOCAL_WRITE`. See {@link NdkMrFlags}.
+   */
+  readonly flags?: number;
+}
+
+/** What the parent and the adapter tell a new region about its surroundings. */
+export interface MemoryRegionContext {
+  /** The protection domain; the region holds it so the domain outlives it. */
+  readonly parent: object;
+  readonly deviceName: string;
+  readonly policy: CompletionPolicy;
+  /** Whether a verbs call on this region may block (the adapter has queue pairs). */
+  readonly mayBlock: () => boolean;
+  readonly siblings: Children<MemoryRegion>;
+}
+
+// What the collected-object release needs, kept apart from the region so it can outlive it.
+interface RegionRecord {
+  readonly handle: MrHandle;
+  readonly deviceName: string;
+  length: number;
+}
+
+/** One memory region of a protection domain; see the NDK-style functions and the promise API. */
+export class MemoryRegion {
+  readonly #handle: MrHandle;
+  // Holds the parent (through `parent`) so a reachable region keeps its domain alive.
+  readonly #context: MemoryRegionContext;
+  readonly #ref: WeakRef<MemoryRegion>;
+  readonly #record: RegionRecord;
+  readonly #policy: CompletionPolicy;
+  #state = ObjectState.Open;
+  #registered = false;
+  #pending: 'register' | 'deregister' | undefined;
+  #afterPending: Array<() => void> = [];
+  #closed: Promise<void> | undefined;
+
+  /** @internal Created by `ProtectionDomain`; use `pd.createMr()` or `NdkCreateMr`. */
+  constructor(handle: MrHandle, context: MemoryRegionContext, options: MemoryRegionOptions = {}) {
+    this.#handle = handle;
+    this.#context = context;
+    this.#policy = options.completionPolicy ?? context.policy;
+    this.#ref = context.siblings.add(this);
+    this.#record = { handle, deviceName: context.deviceName, length: 0 };
+    releaseWhenCollected(this, collectedRegionRelease(this.#record, context.siblings, this.#ref));
+  }
+
+  /** Where the region is in its life. */
+  get state(): ObjectState {
+    return this.#state;
+  }
+
+  /** Whether a registration is in place (its tokens are valid). */
+  get isRegistered(): boolean {
+    return this.#registered;
+  }
+
+  /** Bytes registered, 0 when not registered. */
+  get length(): number {
+    return this.#registered ? this.#record.length : 0;
+  }
+
+  /** The completion policy this region's requests follow. */
+  get completionPolicy(): CompletionPolicy {
+    return this.#policy;
+  }
+
+  // ---- NDK-style requests: an Outcome now, and `done` later exactly when it is STATUS_PENDING ----
+
+  /** @internal `NdkRegisterMr`. */
+  requestRegister(
+    memory: unknown,
+    length: unknown,
+    flags: unknown,
+    done: OutcomeCallback,
+  ): Outcome {
+    const refusal = this.#refuseRequest();
+    if (refusal) return refusal;
+    if (this.#registered) {
+      return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the region is already registered');
+    }
+    const access = verbsAccessFromNdkFlags(flags);
+    if (access === undefined) {
+      return refused(NtStatus.STATUS_INVALID_PARAMETER, 'flags has unknown NDK_MR_FLAG bits');
+    }
+    const target = registrationTarget(memory, length);
+    if (isRefusal(target)) return target;
+    const bytes = target.view.byteLength;
+    const deferred = runsDeferred(this.#policy, bytes, false);
+    if (!deferred) {
+      const outcome = fromNative(
+        native.mrRegister(this.#handle, target.view, access, false),
+        'ibv_reg_mr',
+      );
+      if (ntSuccess(outcome.status)) this.#nowRegistered(bytes);
+      return outcome;
+    }
+    const started = native.mrRegister(this.#handle, target.view, access, true, (errno) => {
+      const outcome = fromNative(errno, 'ibv_reg_mr');
+      if (ntSuccess(outcome.status)) this.#nowRegistered(bytes);
+      this.#complete(outcome, done);
+    });
+    return this.#started(started, 'register', 'ibv_reg_mr');
+  }
+
+  /** @internal `NdkDeregisterMr`. */
+  requestDeregister(done: OutcomeCallback): Outcome {
+    const refusal = this.#refuseRequest();
+    if (refusal) return refusal;
+    if (!this.#registered) {
+      return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the region is not registered');
+    }
+    return this.#deregister(done);
+  }
+
+  /** @internal `NdkGetLocalTokenFromMr` (`which` 0) / `NdkGetRemoteTokenFromMr` (`which` 1). */
+  token(which: 0 | 1): Outcome & { token?: number } {
+    if (this.#state !== ObjectState.Open) {
+      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory region is closed');
+    }
+    const keys =
+      this.#registered && this.#pending === undefined ? native.mrKeys(this.#handle) : null;
+    if (keys === null) {
+      return refused(
+        NtStatus.STATUS_INVALID_DEVICE_STATE,
+        'tokens exist only while the region is registered (and no request is pending)',
+      );
+    }
+    return { ...SUCCESS, token: keys[which] };
+  }
+
+  /**
+   * @internal `NdkCloseObject`: deregisters if registered. With a request pending, completes after
+   * it; `done` is then the last callback this region makes.
+   */
+  requestClose(done: () => void): Outcome {
+    if (this.#state !== ObjectState.Open) {
+      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory region is already closed');
+    }
+    this.#state = ObjectState.Closing;
+    if (this.#pending !== undefined) {
+      this.#afterPending.push(() => {
+        if (this.#finishClose(done).status !== NtStatus.STATUS_PENDING) done();
+      });
+      return PENDING;
+    }
+    return this.#finishClose(done);
+  }
+
+  // ---- promise API ----
+
+  /**
+   * Registers `memory` (see {@link RegistrableMemory} for what is accepted and how it is pinned).
+   *
+   * @throws NdkError (rejects) with the NDK status: `STATUS_INVALID_DEVICE_STATE` when already
+   *   registered, `STATUS_DEVICE_BUSY` with a request pending, `STATUS_INVALID_BUFFER_SIZE`,
+   *   `STATUS_INVALID_PARAMETER`, `STATUS_INSUFFICIENT_RESOURCES` (e.g. RLIMIT_MEMLOCK), …
+   */
+  register(memory: RegistrableMemory, options: RegisterOptions = {}): Promise<void> {
+    const length = options.length ?? byteLengthOf(memory);
+    const flags = options.flags ?? NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE;
+    return settle((done) => this.requestRegister(memory, length, flags, done));
+  }
+
+  /**
+   * Deregisters. Once this resolves no peer can use the old remote token, and the memory is unpinned.
+   * A failed deregistration leaves the region registered, its tokens valid: it may be retried.
+   */
+  deregister(): Promise<void> {
+    return settle((done) => this.requestDeregister(done));
+  }
+
+  /** The local token (lkey). @throws NdkError `STATUS_INVALID_DEVICE_STATE` when not registered. */
+  get localToken(): number {
+    return this.#tokenOrThrow(0);
+  }
+
+  /** The remote token (rkey). @throws NdkError `STATUS_INVALID_DEVICE_STATE` when not registered. */
+  get remoteToken(): number {
+    return this.#tokenOrThrow(1);
+  }
+
+  /** Closes the region, deregistering it first if needed. Closing twice is harmless. */
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      const outcome = this.requestClose(resolve);
+      if (outcome.status !== NtStatus.STATUS_PENDING) resolve();
+    });
+    return this.#closed;
+  }
+
+  /** `await using mr = await pd.createMr()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ---- internals ----
+
+  #refuseRequest(): Outcome | undefined {
+    if (this.#state !== ObjectState.Open) {
+      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory region is closed');
+    }
+    if (this.#pending !== undefined) {
+      return refused(NtStatus.STATUS_DEVICE_BUSY, `a ${this.#pending} request is pending`);
+    }
+    return undefined;
+  }
+
+  #deregister(done: OutcomeCallback): Outcome {
+    if (!runsDeferred(this.#policy, this.#record.length, this.#context.mayBlock())) {
+      const outcome = fromNative(native.mrDeregister(this.#handle, false), 'ibv_dereg_mr');
+      if (ntSuccess(outcome.status)) this.#nowDeregistered();
+      return outcome;
+    }
+    const started = native.mrDeregister(this.#handle, true, (errno) => {
+      const outcome = fromNative(errno, 'ibv_dereg_mr');
+      if (ntSuccess(outcome.status)) this.#nowDeregistered();
+      this.#complete(outcome, done);
+    });
+    return this.#started(started, 'deregister', 'ibv_dereg_mr');
+  }
+
+  #started(result: number, what: 'register' | 'deregister', syscall: string): Outcome {
+    const outcome = fromNative(result, syscall);
+    if (outcome.status === NtStatus.STATUS_PENDING) this.#pending = what;
+    return outcome;
+  }
+
+  // A pending request finished: state first, then the user's completion, then whatever waited
+  // (a close). A completion that throws surfaces as an uncaught exception; the state stays right.
+  #complete(outcome: Outcome, done: OutcomeCallback): void {
+    this.#pending = undefined;
+    const waiting = this.#afterPending;
+    this.#afterPending = [];
+    try {
+      done(outcome);
+    } finally {
+      for (const next of waiting) next();
+    }
+  }
+
+  #finishClose(done: () => void): Outcome {
+    if (!this.#registered) {
+      this.#nowClosed();
+      return SUCCESS;
+    }
+    const outcome = this.#deregister((late) => {
+      this.#nowClosed(late);
+      done();
+    });
+    if (outcome.status !== NtStatus.STATUS_PENDING) this.#nowClosed(outcome);
+    return outcome.status === NtStatus.STATUS_PENDING ? PENDING : SUCCESS;
+  }
+
+  #nowRegistered(length: number): void {
+    this.#registered = true;
+    this.#record.length = length;
+  }
+
+  #nowDeregistered(): void {
+    this.#registered = false;
+    this.#record.length = 0;
+  }
+
+  // Close never fails. A deregistration that failed on the way (memory windows still bound, a
+  // device error) is reported as a warning; the native handle keeps the registration and releases
+  // it when it is collected or when the environment ends.
+  #nowClosed(deregistration: Outcome = SUCCESS): void {
+    if (!ntSuccess(deregistration.status)) {
+      process.emitWarning(
+        `closing a memory region on ${this.#record.deviceName}: ${errorOf(deregistration).message}`,
+        { type: 'NdkVerbsWarning', code: 'NDK_VERBS_CLOSE_DEREGISTER_FAILED' },
+      );
+    }
+    this.#state = ObjectState.Closed;
+    forgetCollected(this);
+    this.#context.siblings.release(this.#ref);
+  }
+
+  #tokenOrThrow(which: 0 | 1): number {
+    const outcome = this.token(which);
+    if (outcome.token === undefined) throw errorOf(outcome);
+    return outcome.token;
+  }
+}
+
+function byteLengthOf(memory: RegistrableMemory): number {
+  return memory instanceof ArrayBuffer || memory instanceof SharedArrayBuffer
+    ? memory.byteLength
+    : memory.byteLength;
+}
+
+// Built outside the class so the closure cannot capture the region it releases.
+function collectedRegionRelease(
+  record: RegionRecord,
+  siblings: Children<MemoryRegion>,
+  ref: WeakRef<MemoryRegion>,
+) {
+  return {
+    release(): void {
+      const state = native.mrState(record.handle);
+      if (state !== NativeMrState.Registered) {
+        siblings.release(ref);
+        return;
+      }
+      warnCollected(`A registered memory region (${record.length} bytes on ${record.deviceName})`);
+      // Deferred: a collection must not block the event loop on a slow deregistration.
+      const result = native.mrDeregister(record.handle, true, () => siblings.release(ref));
+      if (result !== NativeResult.Pending) siblings.release(ref);
+    },
+  };
+}
