@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 
+import { types } from 'node:util';
+
 import { type MrHandle, NativeMrState, NativeResult, native } from '../native';
 import { NtStatus, ntSuccess } from '../status';
 import { type Children } from './children';
@@ -254,17 +256,20 @@ export class MemoryRegion {
     return outcome;
   }
 
-  // A pending request finished: state first, then the user's completion, then whatever waited
-  // (a close). A completion that throws surfaces as an uncaught exception; the state stays right.
+  // A pending request finished. The state is already updated; the user's completion, then whatever
+  // waited for it (a close), run on the next tick — outside the addon's callback, so a completion that
+  // throws surfaces as an ordinary uncaught exception and the addon stays callable from its handler.
   #complete(outcome: Outcome, done: OutcomeCallback): void {
     this.#pending = undefined;
     const waiting = this.#afterPending;
     this.#afterPending = [];
-    try {
-      done(outcome);
-    } finally {
-      for (const next of waiting) next();
-    }
+    process.nextTick(() => {
+      try {
+        done(outcome);
+      } finally {
+        for (const next of waiting) next();
+      }
+    });
   }
 
   #finishClose(done: () => void): Outcome {
@@ -312,10 +317,10 @@ export class MemoryRegion {
   }
 }
 
-function byteLengthOf(memory: RegistrableMemory): number {
-  return memory instanceof ArrayBuffer || memory instanceof SharedArrayBuffer
+function byteLengthOf(memory: unknown): number | undefined {
+  return types.isAnyArrayBuffer(memory) || ArrayBuffer.isView(memory)
     ? memory.byteLength
-    : memory.byteLength;
+    : undefined;
 }
 
 // Built outside the class so the closure cannot capture the region it releases.

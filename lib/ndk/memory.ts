@@ -18,6 +18,7 @@
  * @packageDocumentation
  */
 
+import { types } from 'node:util';
 import { markAsUntransferable } from 'node:worker_threads';
 
 import { native } from '../native';
@@ -56,7 +57,8 @@ export function registrationTarget(memory: unknown, length: unknown): Registrati
     );
   }
   const buffer = bytes.buffer;
-  if (buffer instanceof ArrayBuffer && buffer.resizable) {
+  // util.types, not instanceof: memory may come from another realm (vm contexts, test runners).
+  if (types.isArrayBuffer(buffer) && buffer.resizable) {
     return refused(
       NtStatus.STATUS_INVALID_PARAMETER,
       'resizable ArrayBuffers are refused: shrinking one would free pages under the registration',
@@ -68,7 +70,7 @@ export function registrationTarget(memory: unknown, length: unknown): Registrati
       "Buffer is a slice of Node's shared pool; use Buffer.alloc(), Buffer.allocUnsafeSlow() or allocate()",
     );
   }
-  if (buffer instanceof ArrayBuffer) markAsUntransferable(buffer);
+  if (types.isArrayBuffer(buffer)) markAsUntransferable(buffer);
   return { view: new Uint8Array(buffer, bytes.byteOffset, length) };
 }
 
@@ -79,9 +81,7 @@ export function isRefusal(value: RegistrationTarget | Outcome): value is Outcome
 
 // A Uint8Array over exactly the bytes `memory` covers, or undefined when it is not memory.
 function bytesOf(memory: unknown): Uint8Array | undefined {
-  if (memory instanceof ArrayBuffer || memory instanceof SharedArrayBuffer) {
-    return new Uint8Array(memory);
-  }
+  if (types.isAnyArrayBuffer(memory)) return new Uint8Array(memory);
   if (ArrayBuffer.isView(memory)) {
     return new Uint8Array(memory.buffer, memory.byteOffset, memory.byteLength);
   }
