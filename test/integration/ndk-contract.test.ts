@@ -174,7 +174,7 @@ describe('state rules', () => {
     expect(kernelMrCount()).toBe(0);
   });
 
-  it('a closed region answers STATUS_INVALID_HANDLE to everything, close included', async () => {
+  it('a closed region answers STATUS_INVALID_HANDLE to everything, close included', () => {
     const mr = createMr('inline');
     expect(NdkCloseObject(mr, () => {}, 0)).toBe(STATUS_SUCCESS);
     const out: NdkOut<number> = {};

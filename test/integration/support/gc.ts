@@ -6,14 +6,21 @@ import { runInNewContext } from 'node:vm';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-/** Collects garbage until `condition` holds (a few rounds at most); returns whether it did. */
+const nextJob = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/**
+ * Collects garbage until `condition` holds (a few rounds at most); returns whether it did.
+ * Each collection runs in a later job than the previous check: `WeakRef.deref()` keeps its target
+ * alive until the end of the job that called it.
+ */
 export async function collectUntil(condition: () => boolean, rounds = 20): Promise<boolean> {
   for (let i = 0; i < rounds; i++) {
+    await nextJob();
     gc();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await nextJob();
     if (condition()) return true;
   }
-  return condition();
+  return false;
 }
 
 /** Polls `condition` every 10 ms for up to `timeoutMs`. */
