@@ -22,7 +22,8 @@ status() { echo "$1" >"$xfer/status.tmp" && mv "$xfer/status.tmp" "$xfer/status"
 mkdir -p /lib/modules
 ln -sfn "$ndkv_modules" "/lib/modules/$(uname -r)"
 # crc32_generic first: rxe's ICRC needs it ("failed to init crc32 algorithm err:-2" otherwise).
-modprobe -a crc32_generic veth rdma_rxe ib_uverbs || { log "modprobe failed"; status 125; exit 1; }
+# A set-up failure writes no status: the host then reports a VM failure with the kernel log's tail.
+modprobe -a crc32_generic veth rdma_rxe ib_uverbs || { log "modprobe failed"; exit 1; }
 
 # Link-local GIDs without waiting for duplicate address detection.
 sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
@@ -33,7 +34,7 @@ for ((i = 0; i < n; i += 2)); do
   ip link set "veth$i" up; ip link set "veth$((i + 1))" up
 done
 for ((i = 0; i < n; i++)); do
-  rdma link add "rxe$i" type rxe netdev "veth$i" || { log "rdma link add rxe$i failed"; status 125; exit 1; }
+  rdma link add "rxe$i" type rxe netdev "veth$i" || { log "rdma link add rxe$i failed"; exit 1; }
 done
 # rxe ports go ACTIVE and get their GID 0 once the veth has its IPv6 link-local address.
 for ((t = 0; t < 100; t++)); do
@@ -50,7 +51,27 @@ done
 
 ulimit -l unlimited
 hostname softroce
+# Lets tests tell the VM's devices (rxe0..rxe<N-1>) from a host's own.
+export NDK_VERBS_VM=1 NDK_VERBS_VM_DEVICES=$n
 stty -F /dev/ttyS0 raw -echo 2>/dev/null
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
-bash "$xfer/command.sh" </dev/null >/dev/ttyS0 2>/dev/ttyS1
-status $?
+# The command writes to the serial lines themselves when the host's stream is a terminal (colours,
+# progress bars), else to a pipe pumped onto the line, so it writes plain text as into a host pipe.
+# ndkv_stdout_tty / ndkv_stderr_tty (0 or 1) come from the kernel command line.
+out=/dev/ttyS0 err=/dev/ttyS1 pumps=()
+if [ "${ndkv_stdout_tty:-1}" != 1 ]; then
+  mkfifo /run/ndkv-stdout && out=/run/ndkv-stdout && { cat $out >/dev/ttyS0 & pumps+=($!); }
+fi
+if [ "${ndkv_stderr_tty:-1}" != 1 ]; then
+  mkfifo /run/ndkv-stderr && err=/run/ndkv-stderr && { cat $err >/dev/ttyS1 & pumps+=($!); }
+fi
+bash "$xfer/command.sh" </dev/null >"$out" 2>"$err"
+rc=$?
+# A pump ends once the pipe is drained and closed; a background process of the command still
+# holding it open gets 5 s, not the power to keep the VM up.
+for p in "${pumps[@]}"; do
+  for ((t = 0; t < 50; t++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill "$p" 2>/dev/null
+done
+wait
+status $rc

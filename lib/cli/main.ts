@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * The `ndk-verbs` command: `vm` (run a command in the SoftRoCE VM) and `devices` (list RDMA devices).
+ *
+ * @packageDocumentation
+ */
+import { devicesCommand } from './devices-command';
+import { MAIN_USAGE } from './usage';
+import { vmCommand } from './vm-command';
+
+/**
+ * Runs the CLI.
+ *
+ * @param argv - The arguments after the program name.
+ * @returns The process exit status.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'vm':
+      return vmCommand(rest);
+    case 'devices':
+      return devicesCommand(rest);
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(MAIN_USAGE);
+      return 0;
+    case undefined:
+      process.stderr.write(MAIN_USAGE);
+      return 2;
+    default:
+      process.stderr.write(`ndk-verbs: unknown command "${command}"\n\n${MAIN_USAGE}`);
+      return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`ndk-verbs: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,37 @@
+import { DEFAULT_DEVICES, DEFAULT_MEMORY_MB, DEVICES_RANGE, MEMORY_RANGE } from '../vm/limits';
+
+/** Help for `ndk-verbs vm`. */
+export const VM_USAGE = `Usage: ndk-verbs vm [--devices N] [--mem MB] [--timeout S] -- <command> [args...]
+
+Boots a throw-away SoftRoCE VM (QEMU, Debian's kernel with rdma_rxe) that sees this machine's
+file system read-only, brings up N rxe devices (rxe0 on veth0, rxe1 on its peer veth1, ...), runs
+<command> in the current directory with the current environment, streams its output and exits
+with its exit status.
+
+Options:
+  --devices N   number of rxe devices, ${DEVICES_RANGE.min}..${DEVICES_RANGE.max} (default ${DEFAULT_DEVICES})
+  --mem MB      guest memory in MiB, ${MEMORY_RANGE.min}..${MEMORY_RANGE.max} (default ${DEFAULT_MEMORY_MB})
+  --timeout S   stop the VM after S seconds (boot included) and exit 124
+  -h, --help    show this help
+
+Exit status: the command's; 124 on timeout; 125 when the VM failed; 130/143 on SIGINT/SIGTERM.
+Environment: NDK_VERBS_VM_ACCEL=kvm|tcg, NDK_VERBS_CACHE_DIR, NDK_VERBS_VM_KERNEL_PACKAGE.
+`;
+
+/** Help for `ndk-verbs devices`. */
+export const DEVICES_USAGE = `Usage: ndk-verbs devices
+
+Lists the RDMA devices that libibverbs sees: name, node GUID, transport and port states.
+Exits 1 when there is none (try: ndk-verbs vm -- ndk-verbs devices).
+`;
+
+/** Top-level help. */
+export const MAIN_USAGE = `Usage: ndk-verbs <command> [options]
+
+Commands:
+  vm [--devices N] [--mem MB] [--timeout S] -- <command...>
+                run a command in a SoftRoCE VM with real rxe devices
+  devices       list the RDMA devices (name, node GUID, transport, ports)
+
+Run 'ndk-verbs <command> --help' for details.
+`;

@@ -1,0 +1,64 @@
+import { DEVICES_RANGE, MEMORY_RANGE, type Range, TIMEOUT_RANGE } from '../vm/limits';
+
+/** What `ndk-verbs vm` was asked to do. */
+export type VmArgs =
+  | { help: true }
+  | {
+      help: false;
+      command: string[];
+      devices?: number;
+      memoryMb?: number;
+      timeoutSeconds?: number;
+    };
+
+/** A command-line mistake: reported with the usage text and exit status 2. */
+export class UsageError extends Error {
+  /** @param message - What is wrong with the command line. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const FLAGS: Record<string, { key: 'devices' | 'memoryMb' | 'timeoutSeconds'; range: Range }> = {
+  '--devices': { key: 'devices', range: DEVICES_RANGE },
+  '--mem': { key: 'memoryMb', range: MEMORY_RANGE },
+  '--timeout': { key: 'timeoutSeconds', range: TIMEOUT_RANGE },
+};
+
+/**
+ * Parses the arguments after `vm`: options (`--flag N` or `--flag=N`) up to `--` or the first word
+ * that is not an option; everything after is the command.
+ *
+ * @param argv - The arguments after `vm`.
+ * @returns The parsed settings and command.
+ * @throws UsageError for unknown flags, missing or bad values, or a missing command.
+ */
+export function parseVmArgs(argv: readonly string[]): VmArgs {
+  const out: { devices?: number; memoryMb?: number; timeoutSeconds?: number } = {};
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      i++;
+      break;
+    }
+    if (arg === '-h' || arg === '--help') return { help: true };
+    if (!arg.startsWith('-')) break;
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    const flag = FLAGS[name];
+    if (!flag) throw new UsageError(`unknown option ${name}`);
+    const text = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    if (text === undefined) throw new UsageError(`${name} needs a value`);
+    const { min, max } = flag.range;
+    const value = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+    }
+    out[flag.key] = value;
+  }
+  const command = argv.slice(i);
+  if (command.length === 0) throw new UsageError('no command given (put it after --)');
+  return { help: false, command, ...out };
+}

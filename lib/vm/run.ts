@@ -1,0 +1,184 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Writable } from 'node:stream';
+import { chooseAccelerator } from './accel';
+import { buildCommandScript } from './command-script';
+import { listenForGuestStderr } from './guest-stderr';
+import { prepareImage } from './image';
+import {
+  DEFAULT_DEVICES,
+  DEFAULT_MEMORY_MB,
+  DEVICES_RANGE,
+  EXIT_TIMEOUT,
+  EXIT_VM_FAILURE,
+  MEMORY_RANGE,
+  TIMEOUT_RANGE,
+  checkRange,
+} from './limits';
+import { OutputRouter } from './output';
+import { packageRoot } from './paths';
+import { buildQemuArgs } from './qemu-args';
+import { superviseQemu } from './supervise';
+import { hiddenFromGuest } from './visibility';
+import { createWorkDir } from './work-dir';
+
+/** Options of {@link runInVm}. */
+export interface RunInVmOptions {
+  /** The argv to run in the guest, e.g. `['node', 'dist/test.js']`; looked up in the caller's PATH. */
+  command: string[];
+  /** Number of rxe devices (`rxe0`…, on veth pairs), 1 to 8; default 2. */
+  devices?: number;
+  /** Guest memory in MiB, 256 to 16384; default 2048. */
+  memoryMb?: number;
+  /** Stop the VM after this many seconds (boot included) and report exit code 124; default none. */
+  timeoutSeconds?: number;
+  /** Host directory to run the command in (the guest sees the same path); default `process.cwd()`. */
+  cwd?: string;
+  /** Environment exported to the command; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Receives the command's stdout as it arrives; default `process.stdout`. */
+  stdout?: Writable;
+  /** Receives the command's stderr as it arrives, and ndk-verbs' messages; default `process.stderr`. */
+  stderr?: Writable;
+}
+
+/** Outcome of {@link runInVm}. */
+export interface RunInVmResult {
+  /**
+   * The command's exit status; 124 after a timeout, 125 when the VM failed before the command could
+   * finish, 130/143 when this process got SIGINT/SIGTERM, 141 when stdout or stderr was a pipe
+   * that closed (as a shell pipeline's SIGPIPE).
+   */
+  exitCode: number;
+  /** Whether the VM was stopped by `timeoutSeconds`. */
+  timedOut: boolean;
+}
+
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+const EXIT_BROKEN_PIPE = 141;
+const KERNEL_LOG_TAIL_LINES = 40;
+
+/**
+ * Boots a throw-away SoftRoCE VM (QEMU, Debian's kernel with `rdma_rxe`, the host's root file system
+ * shared read-only under a tmpfs overlay), brings up `devices` rxe devices, runs `command` in `cwd`
+ * with the caller's environment, streams its stdout and stderr live, and resolves with its exit status.
+ *
+ * QEMU never outlives the call: it is started with a parent-death signal (so even a SIGKILLed Node
+ * takes it down), killed on timeout, on any error, on process exit, when an output stream breaks,
+ * and on SIGINT/SIGTERM (which this function handles while the VM runs, resolving with 130/143).
+ * The temporary directory is always removed.
+ *
+ * @param options - The command and the VM's settings.
+ * @returns The exit status and whether the VM timed out.
+ * @throws RangeError for out-of-range settings; Error when the VM cannot be prepared or started.
+ */
+export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
+  const devices = checkRange('devices', options.devices ?? DEFAULT_DEVICES, DEVICES_RANGE);
+  const memoryMb = checkRange('memoryMb', options.memoryMb ?? DEFAULT_MEMORY_MB, MEMORY_RANGE);
+  const timeoutSeconds =
+    options.timeoutSeconds === undefined
+      ? undefined
+      : checkRange('timeoutSeconds', options.timeoutSeconds, TIMEOUT_RANGE);
+  if (options.command.length === 0) throw new Error('no command to run in the VM');
+  if (process.arch !== 'x64') {
+    throw new Error(`the SoftRoCE VM needs an x86-64 host, not ${process.arch}`);
+  }
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const hidden = hiddenFromGuest(cwd);
+  if (hidden) {
+    throw new Error(`${cwd} is under ${hidden}, which the VM does not share: run from elsewhere`);
+  }
+  const accel = chooseAccelerator();
+  const image = await prepareImage({ stderr });
+
+  const work = createWorkDir();
+  const router = new OutputRouter(stdout, stderr);
+  let guestErr: Awaited<ReturnType<typeof listenForGuestStderr>> | undefined;
+  try {
+    fs.writeFileSync(
+      path.join(work.xfer, 'command.sh'),
+      buildCommandScript(options.command, cwd, options.env ?? process.env),
+    );
+    guestErr = await listenForGuestStderr(work.stderrSocket, router);
+    const args = buildQemuArgs({
+      image,
+      accel,
+      guestScript: path.join(packageRoot(), 'scripts', 'vm', 'guest.sh'),
+      xferDir: work.xfer,
+      stderrSocket: work.stderrSocket,
+      kernelLog: work.kernelLog,
+      devices,
+      memoryMb,
+      cpus: Math.max(1, Math.min(os.availableParallelism(), 4)),
+      stdoutTty: isTerminal(stdout),
+      stderrTty: isTerminal(stderr),
+    });
+    const outcome = await superviseQemu(args, {
+      router,
+      timeoutSeconds,
+      onProcessExit: () => work.remove(),
+    });
+    await guestErr.drained();
+
+    if (outcome.signal) {
+      stderr.write(`ndk-verbs vm: interrupted by ${outcome.signal}; the VM was stopped\n`);
+      return { exitCode: SIGNAL_EXIT[outcome.signal], timedOut: false };
+    }
+    if (outcome.timedOut) {
+      stderr.write(`ndk-verbs vm: timed out after ${timeoutSeconds} s; the VM was stopped\n`);
+      return { exitCode: EXIT_TIMEOUT, timedOut: true };
+    }
+    if (router.error) {
+      // Like a command in a shell pipeline whose reader went away: quietly, as SIGPIPE would.
+      if (router.error.code === 'EPIPE') return { exitCode: EXIT_BROKEN_PIPE, timedOut: false };
+      throw new Error(
+        `cannot write the command's output (${router.error.message}); the VM was stopped`,
+      );
+    }
+    const status = readStatus(path.join(work.xfer, 'status'));
+    if (status !== undefined) return { exitCode: status, timedOut: false };
+    stderr.write(
+      `ndk-verbs vm: the VM stopped before the command finished (qemu ${outcome.how}); ` +
+        `last kernel messages (${accel.name}, kernel ${image.kver}):\n${tail(work.kernelLog)}`,
+    );
+    return { exitCode: EXIT_VM_FAILURE, timedOut: false };
+  } finally {
+    router.dispose();
+    guestErr?.close();
+    work.remove();
+  }
+}
+
+/** Whether a stream is a terminal (as `process.stdout` is when not redirected). */
+function isTerminal(stream: Writable): boolean {
+  return (stream as Writable & { isTTY?: boolean }).isTTY === true;
+}
+
+/** The guest's recorded exit status, or `undefined` when it wrote none. */
+function readStatus(file: string): number | undefined {
+  try {
+    const text = fs.readFileSync(file, 'utf8').trim();
+    return /^\d+$/.test(text) ? Number(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last lines of the kernel log (or a note that there is none), indented. */
+function tail(file: string): string {
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    // No log: QEMU did not get far enough to create it.
+  }
+  const lines = text.replace(/\r/g, '').trimEnd().split('\n').filter(Boolean);
+  if (lines.length === 0) return '  (the kernel log is empty)\n';
+  return lines
+    .slice(-KERNEL_LOG_TAIL_LINES)
+    .map((l) => `  ${l}\n`)
+    .join('');
+}

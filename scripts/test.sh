@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# npm test: everything, in order, stopping at the first failure. The integration suite runs against
+# real RDMA devices: the host's own when it has some, otherwise the SoftRoCE VM's rxe0/rxe1
+# (NDK_VERBS_USE_VM=1 forces the VM). It requires NDK_VERBS_REQUIRE_DEVICES devices (default 2) and
+# fails, never skips, without them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$SECONDS
+stage() { printf '\n=== ndk-verbs test [%s s]: %s ===\n' "$((SECONDS - started))" "$*"; }
+
+stage "1/5 bootstrap (system packages, npm ci)"
+bash scripts/bootstrap.sh
+stage "2/5 build (addon, TypeScript)"
+bash scripts/build.sh
+stage "3/5 lint"
+bash scripts/lint.sh
+stage "4/5 unit tests (host)"
+npx --no-install jest -c test/jest.unit.config.js --ci
+
+export NDK_VERBS_REQUIRE_DEVICES=${NDK_VERBS_REQUIRE_DEVICES:-2}
+integration=(node node_modules/jest/bin/jest.js -c test/jest.integration.config.js --ci --runInBand)
+if [ "${NDK_VERBS_USE_VM:-0}" != 1 ] && compgen -G '/sys/class/infiniband/*' >/dev/null; then
+  stage "5/5 integration tests on this host's RDMA devices ($(ls /sys/class/infiniband | xargs))"
+  "${integration[@]}"
+else
+  stage "5/5 integration tests in the SoftRoCE VM (no RDMA device on this host)"
+  node dist/lib/cli/main.js vm --timeout 1500 -- "${integration[@]}"
+fi
+stage "all passed"
