@@ -35,6 +35,25 @@ const char* TransportName(ibv_transport_type transport) {
   }
 }
 
+// The names sysfs uses (/sys/class/infiniband/<dev>/ports/<n>/state); ibv_port_state_str() spells
+// them differently across rdma-core versions.
+const char* PortStateName(ibv_port_state state) {
+  switch (state) {
+    case IBV_PORT_DOWN:
+      return "DOWN";
+    case IBV_PORT_INIT:
+      return "INIT";
+    case IBV_PORT_ARMED:
+      return "ARMED";
+    case IBV_PORT_ACTIVE:
+      return "ACTIVE";
+    case IBV_PORT_ACTIVE_DEFER:
+      return "ACTIVE_DEFER";
+    default:
+      return "NOP";
+  }
+}
+
 const char* LinkLayerName(uint8_t linkLayer) {
   switch (linkLayer) {
     case IBV_LINK_LAYER_INFINIBAND:
@@ -60,7 +79,7 @@ Napi::Object DescribeDevice(Napi::Env env, ibv_device* device) {
         if (ibv_query_port(context, port, &portAttr) != 0) continue;
         auto entry = Napi::Object::New(env);
         entry.Set("port", port);
-        entry.Set("state", ibv_port_state_str(portAttr.state));
+        entry.Set("state", PortStateName(portAttr.state));
         entry.Set("linkLayer", LinkLayerName(portAttr.link_layer));
         ports.Set(ports.Length(), entry);
       }

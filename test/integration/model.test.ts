@@ -105,12 +105,21 @@ const newId = (): number => ++lastId;
 const finalized = new Set<number>();
 const finalization = new FinalizationRegistry<number>((id) => finalized.add(id));
 
+// The library's process warnings. Jest gives each test file its own copy of `process`, whose
+// 'warning' events the real process never emits, so its emitWarning is spied on instead.
 const warnings = { collectedRegistered: 0, other: [] as string[] };
-function onWarning(warning: Error & { code?: string }): void {
-  if (warning.code === 'NDK_VERBS_COLLECTED_WHILE_OPEN') {
-    if (warning.message.startsWith('A registered memory region')) warnings.collectedRegistered++;
-  } else if (warning.code?.startsWith('NDK_VERBS')) {
-    warnings.other.push(`${warning.code}: ${warning.message}`);
+function onWarning(warning: string | Error, options?: unknown): void {
+  const message = typeof warning === 'string' ? warning : warning.message;
+  const code =
+    typeof options === 'object' && options !== null && 'code' in options
+      ? String(options.code)
+      : typeof warning === 'string'
+        ? undefined
+        : (warning as Error & { code?: string }).code;
+  if (code === 'NDK_VERBS_COLLECTED_WHILE_OPEN') {
+    if (message.startsWith('A registered memory region')) warnings.collectedRegistered++;
+  } else if (code?.startsWith('NDK_VERBS')) {
+    warnings.other.push(`${code}: ${message}`);
   }
 }
 
@@ -759,13 +768,15 @@ async function checkAndClose({ model, real }: World): Promise<void> {
 describe('model-based: random command sequences against the NDK state machine', () => {
   let device: string;
 
+  let emitWarning: jest.SpiedFunction<typeof process.emitWarning>;
+
   beforeAll(() => {
     device = requireDevices()[0];
-    process.on('warning', onWarning);
+    emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(onWarning);
   });
 
   afterAll(() => {
-    process.off('warning', onWarning);
+    emitWarning.mockRestore();
   });
 
   it(`${NUM_RUNS} runs of up to ${MAX_COMMANDS} commands (seed ${SEED}); kernel MR count = model`, async () => {
