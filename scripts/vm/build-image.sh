@@ -12,8 +12,16 @@ mkdir -p "$cache"
 # The kernel package the metapackage points at today, e.g. linux-image-6.1.0-56-amd64. An explicit
 # NDK_VERBS_VM_KERNEL_PACKAGE pins it (and avoids needing apt lists when the cache is warm).
 pkg=${NDK_VERBS_VM_KERNEL_PACKAGE:-}
+current_kernel_package() {
+  apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1
+}
 if [ -z "$pkg" ]; then
-  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
+  pkg=$(current_kernel_package)
+  # A machine whose apt lists were never fetched (or were cleaned): fetch them once, as root.
+  if [ -z "$pkg" ] && [ "$(id -u)" = 0 ] && ! ls "$cache"/*/ready >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null 2>&1 || true
+    pkg=$(current_kernel_package)
+  fi
 fi
 if [ -z "$pkg" ]; then
   # No apt lists: fall back to whatever kernel the cache already holds.
