@@ -6,7 +6,7 @@ import * as path from 'node:path';
  * visible inside the VM. Everything else is the host's root file system, read-only with a throw-away
  * writable layer on top.
  */
-export const GUEST_PRIVATE_DIRS: readonly string[] = ['/tmp', '/run', '/dev/shm'];
+export const GUEST_PRIVATE_DIRS: readonly string[] = ['/run', '/dev/shm'];
 
 /**
  * Tells whether the guest can see a host directory, i.e. whether it lies outside

@@ -9,7 +9,8 @@ log() { echo "ndk-verbs vm: $*" >/dev/ttyS2; }
 poweroff_now() { sync; echo o >/proc/sysrq-trigger; sleep 30; }
 trap poweroff_now EXIT
 
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# /tmp stays the host's (through the overlay: readable, writes stay in the guest), so a checkout or a
+# test file under /tmp runs in the VM as it does on the host.
 mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /dev/pts /dev/shm /run/ndk-verbs
 mount -t devpts devpts /dev/pts

@@ -186,6 +186,7 @@ async function within(promise: Promise<void>, what: string): Promise<void> {
 }
 
 function expectStatus(actual: number, expected: number, what: string): void {
+  traceCmd(what.replace(/[#(].*?\)| on .*|: .*/g, '').slice(0,40) + ' → ' + ntStatusName(expected));
   expect(`${what} → ${ntStatusName(actual)}`).toBe(`${what} → ${ntStatusName(expected)}`);
 }
 
@@ -624,6 +625,7 @@ class ClosePd implements Cmd {
     } else {
       // The promise API closes the children first.
       await pd.close();
+      traceCmd(`promise pd.close ${mpd.state}`);
       for (const mm of m.mrs.filter((each) => each.pdId === mpd.id)) {
         mm.open = false;
         mm.registered = false;
@@ -649,6 +651,7 @@ class DropMr implements Cmd {
     const index = this.pick % m.mrs.length;
     const mm = m.mrs[index];
     const wasRegistered = mm.open && mm.registered;
+    traceCmd(`drop ${wasRegistered ? 'registered' : mm.open ? 'open' : 'closed'}`);
     const warned = warnings.collectedRegistered;
     const ref = forgetMr(r, mm.id);
     m.mrs.splice(index, 1);
@@ -672,6 +675,9 @@ class DropMr implements Cmd {
   }
 }
 
+const TRACE = new Map<string, number>();
+export function traceCmd(key: string): void { TRACE.set(key, (TRACE.get(key) ?? 0) + 1); }
+afterAll(() => { process.stderr.write(`TRACE ${SEED} ${JSON.stringify([...TRACE].sort())}\n`); });
 function ntSuccessful(status: number): boolean {
   return status === STATUS_SUCCESS || status === STATUS_PENDING;
 }
