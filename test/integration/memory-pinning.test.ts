@@ -5,39 +5,19 @@
 
 import { Worker } from 'node:worker_threads';
 
-import {
-  type Adapter,
-  allocate,
-  NdkError,
-  NdkMrFlags,
-  NtStatus,
-  openAdapter,
-  type ProtectionDomain,
-} from '../../lib';
-import { requireDevices } from './support/devices';
+import { allocate, NdkError, NdkMrFlags, NtStatus } from '../../lib';
+import { useDomainFixture } from './support/domain-fixture';
 import { collectUntil } from './support/gc';
 import { kernelMrCount } from './support/kernel';
 
-let adapter: Adapter;
-let pd: ProtectionDomain;
-
-beforeAll(async () => {
-  const [device] = requireDevices();
-  adapter = await openAdapter(device);
-  pd = await adapter.createPd();
-});
-
-afterAll(async () => {
-  await adapter?.close();
-  expect(kernelMrCount()).toBe(0);
-});
+const fixture = useDomainFixture();
 
 afterEach(() => {
   expect(kernelMrCount()).toBe(0);
 });
 
 it('keeps memory alive while registered after JS drops every reference, and only then', async () => {
-  const mr = await pd.createMr();
+  const mr = await fixture.pd.createMr();
   let memoryRef: WeakRef<ArrayBuffer>;
   await (async () => {
     const memory = new ArrayBuffer(64 * 1024);
@@ -54,7 +34,7 @@ it('keeps memory alive while registered after JS drops every reference, and only
 });
 
 it('copies instead of transferring a registered ArrayBuffer (postMessage, structuredClone)', async () => {
-  await using mr = await pd.createMr();
+  await using mr = await fixture.pd.createMr();
   const memory = new ArrayBuffer(4096);
   const bytes = new Uint8Array(memory);
   bytes.fill(7);
@@ -80,7 +60,7 @@ it.each([
   ["a slice of Node's shared Buffer pool", () => Buffer.from('pooled bytes')],
 ])('refuses %s with STATUS_INVALID_PARAMETER', async (_name, make) => {
   const memory = make();
-  await using mr = await pd.createMr();
+  await using mr = await fixture.pd.createMr();
   const error = await mr.register(memory).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(NdkError);
   expect((error as NdkError).status).toBe(NtStatus.STATUS_INVALID_PARAMETER);
@@ -91,7 +71,7 @@ it('allocates page-aligned native memory that registers like any other', async (
   const memory = allocate(3 * 4096 + 1);
   expect(memory.byteLength).toBe(3 * 4096 + 1);
   expect(new Uint8Array(memory).every((byte) => byte === 0)).toBe(true);
-  await using mr = await pd.createMr();
+  await using mr = await fixture.pd.createMr();
   await mr.register(memory, { flags: NdkMrFlags.NDK_MR_FLAG_ALLOW_REMOTE_WRITE });
   expect(kernelMrCount()).toBe(1);
   await mr.deregister();
@@ -103,7 +83,7 @@ it('deregisters a region that becomes unreachable while registered, with a warni
   let messages: string[];
   try {
     await (async () => {
-      const mr = await pd.createMr();
+      const mr = await fixture.pd.createMr();
       await mr.register(Buffer.alloc(12288));
     })();
     expect(kernelMrCount()).toBe(1);
@@ -113,7 +93,9 @@ it('deregisters a region that becomes unreachable while registered, with a warni
     emitWarning.mockRestore();
   }
   expect(messages).toContainEqual(
-    expect.stringContaining(`A registered memory region (12288 bytes on ${adapter.deviceName})`),
+    expect.stringContaining(
+      `A registered memory region (12288 bytes on ${fixture.adapter.deviceName})`,
+    ),
   );
 });
 
@@ -123,17 +105,20 @@ it('releases every registration of a worker thread when the worker is terminated
     const { parentPort, workerData } = require('worker_threads');
     const ndk = require(workerData.lib);
     (async () => {
-      const adapter = await ndk.openAdapter(workerData.device);
-      const pd = await adapter.createPd();
+      const fixture.adapter = await ndk.openAdapter(workerData.device);
+      const fixture.pd = await fixture.adapter.createPd();
       for (const policy of ['inline', 'deferred', 'inline']) {
-        const mr = await pd.createMr({ completionPolicy: policy });
+        const mr = await fixture.pd.createMr({ completionPolicy: policy });
         await mr.register(Buffer.alloc(8192));
       }
       setInterval(() => {}, 1000); // a worker with an empty event loop would exit on its own
       parentPort.postMessage('registered');
     })();
     `,
-    { eval: true, workerData: { lib: require.resolve('../../lib'), device: adapter.deviceName } },
+    {
+      eval: true,
+      workerData: { lib: require.resolve('../../lib'), device: fixture.adapter.deviceName },
+    },
   );
   await new Promise((resolve, reject) => {
     worker.once('message', resolve);

@@ -5,7 +5,6 @@
  */
 
 import {
-  type Adapter,
   allocate,
   MemoryRegion,
   NdkError,
@@ -13,28 +12,15 @@ import {
   NtStatus,
   ObjectState,
   openAdapter,
-  type ProtectionDomain,
 } from '../../lib';
 import { requireDevices } from './support/devices';
+import { useDomainFixture } from './support/domain-fixture';
 import { kernelMrCount, kernelObjects } from './support/kernel';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-let adapter: Adapter;
-let pd: ProtectionDomain;
-
-beforeAll(async () => {
-  const [device] = requireDevices();
-  adapter = await openAdapter(device);
-  pd = await adapter.createPd();
-});
-
-afterAll(async () => {
-  await adapter?.close();
-  expect(kernelMrCount()).toBe(0);
-  expect(kernelObjects('pd')).toHaveLength(0);
-});
+const fixture = useDomainFixture();
 
 afterEach(() => {
   expect(kernelMrCount()).toBe(0);
@@ -44,7 +30,7 @@ describe.each(['inline', 'deferred', 'auto'] as const)('%s completion', (complet
   it.each([1, 4 * KiB + 3, 64 * KiB, MiB, 16 * MiB, 64 * MiB])(
     'registers and deregisters %d bytes',
     async (size) => {
-      const mr = await pd.createMr({ completionPolicy });
+      const mr = await fixture.pd.createMr({ completionPolicy });
       const memory = size >= MiB ? allocate(size) : Buffer.alloc(size);
       await mr.register(memory, { flags: NdkMrFlags.NDK_MR_FLAG_ALLOW_REMOTE_WRITE });
 
@@ -65,7 +51,7 @@ describe.each(['inline', 'deferred', 'auto'] as const)('%s completion', (complet
 });
 
 it('gives no token while not registered, and a new one after registering again', async () => {
-  await using mr = await pd.createMr();
+  await using mr = await fixture.pd.createMr();
   expect(() => mr.localToken).toThrow(NdkError);
   const memory = Buffer.alloc(8 * KiB);
   await mr.register(memory, { flags: NdkMrFlags.NDK_MR_FLAG_ALLOW_REMOTE_READ });
@@ -94,7 +80,7 @@ it('registers every kind of memory: ArrayBuffer, SharedArrayBuffer, TypedArray, 
     ['Buffer.allocUnsafeSlow', Buffer.allocUnsafeSlow(100), 100],
   ];
   for (const [, memory, length] of cases) {
-    const mr = await pd.createMr();
+    const mr = await fixture.pd.createMr();
     await mr.register(memory);
     expect(kernelObjects('mr').map((row) => row.mrlen)).toEqual([length]);
     await mr.close();
@@ -102,7 +88,7 @@ it('registers every kind of memory: ArrayBuffer, SharedArrayBuffer, TypedArray, 
 });
 
 it('deregisters a registered region when it is closed', async () => {
-  const mr = await pd.createMr({ completionPolicy: 'deferred' });
+  const mr = await fixture.pd.createMr({ completionPolicy: 'deferred' });
   await mr.register(allocate(2 * MiB));
   expect(kernelMrCount()).toBe(1);
   await mr.close();
@@ -111,7 +97,7 @@ it('deregisters a registered region when it is closed', async () => {
 });
 
 it("closes a protection domain's regions before the domain itself", async () => {
-  const domain = await adapter.createPd();
+  const domain = await fixture.adapter.createPd();
   const regions: MemoryRegion[] = [];
   for (const completionPolicy of ['inline', 'deferred', 'inline'] as const) {
     const mr = await domain.createMr({ completionPolicy });
@@ -128,7 +114,7 @@ it("closes a protection domain's regions before the domain itself", async () => 
   expect(kernelObjects('pd')).toHaveLength(1);
 });
 
-it('closes an adapter with everything under it; await using does the same', async () => {
+it('closes an fixture.adapter with everything under it; await using does the same', async () => {
   const [device] = requireDevices();
   {
     await using other = await openAdapter(device);

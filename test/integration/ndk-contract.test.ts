@@ -7,7 +7,6 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 
 import {
-  type Adapter,
   allocate,
   type MemoryRegion,
   NdkCloseObject,
@@ -22,29 +21,16 @@ import {
   NtStatus,
   ntStatusName,
   ObjectState,
-  openAdapter,
   type ProtectionDomain,
 } from '../../lib';
-import { requireDevices } from './support/devices';
+import { useDomainFixture } from './support/domain-fixture';
 import { waitFor } from './support/gc';
 import { kernelMrCount } from './support/kernel';
 
 const { STATUS_SUCCESS, STATUS_PENDING } = NtStatus;
 const LOCAL_WRITE = NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE;
 
-let adapter: Adapter;
-let pd: ProtectionDomain;
-
-beforeAll(async () => {
-  const [device] = requireDevices();
-  adapter = await openAdapter(device);
-  pd = await adapter.createPd();
-});
-
-afterAll(async () => {
-  await adapter?.close();
-  expect(kernelMrCount()).toBe(0);
-});
+const fixture = useDomainFixture();
 
 /** Records completions, and whether each arrived after the call that started it had returned. */
 function recorder() {
@@ -61,7 +47,7 @@ function recorder() {
   };
 }
 
-function createMr(policy: 'inline' | 'deferred' | 'auto', domain = pd): MemoryRegion {
+function createMr(policy: 'inline' | 'deferred' | 'auto', domain = fixture.pd): MemoryRegion {
   const out: NdkOut<MemoryRegion> = {};
   expect(NdkCreateMr(domain, false, () => {}, undefined, out, { completionPolicy: policy })).toBe(
     STATUS_SUCCESS,
@@ -189,7 +175,7 @@ describe('state rules', () => {
 
   it('fast-register regions are refused with STATUS_NOT_SUPPORTED', () => {
     const out: NdkOut<MemoryRegion> = {};
-    expect(NdkCreateMr(pd, true, () => {}, 0, out)).toBe(NtStatus.STATUS_NOT_SUPPORTED);
+    expect(NdkCreateMr(fixture.pd, true, () => {}, 0, out)).toBe(NtStatus.STATUS_NOT_SUPPORTED);
     expect(out.value).toBeUndefined();
   });
 });
@@ -219,14 +205,16 @@ describe('close ordering', () => {
 
   it('closing a parent with live children stays PENDING until the children are closed', async () => {
     const out: NdkOut<ProtectionDomain> = {};
-    expect(NdkCreatePd(adapter, () => {}, 0, out)).toBe(STATUS_SUCCESS);
+    expect(NdkCreatePd(fixture.adapter, () => {}, 0, out)).toBe(STATUS_SUCCESS);
     const domain = out.value!;
     const mr = createMr('inline', domain);
     expect(NdkRegisterMr(mr, Buffer.alloc(4096), 4096, LOCAL_WRITE, () => {}, 0)).toBe(
       STATUS_SUCCESS,
     );
     const closed: unknown[] = [];
-    expect(NdkCloseObject(domain, (context) => closed.push(context), 'pd')).toBe(STATUS_PENDING);
+    expect(NdkCloseObject(domain, (context) => closed.push(context), 'fixture.pd')).toBe(
+      STATUS_PENDING,
+    );
     // A closing parent takes no new children.
     expect(NdkCreateMr(domain, false, () => {}, 0, {})).toBe(NtStatus.STATUS_INVALID_HANDLE);
     await settle();
@@ -234,7 +222,7 @@ describe('close ordering', () => {
     expect(NdkCloseObject(mr, () => closed.push('mr'), 'mr')).toBe(STATUS_SUCCESS);
     expect(closed).toEqual([]); // never inside the call that closed the child
     expect(await waitFor(() => closed.length > 0)).toBe(true);
-    expect(closed).toEqual(['pd']);
+    expect(closed).toEqual(['fixture.pd']);
     expect(domain.state).toBe(ObjectState.Closed);
     expect(kernelMrCount()).toBe(0);
   });
