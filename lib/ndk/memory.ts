@@ -43,7 +43,7 @@ export function registrationTarget(memory: unknown, length: unknown): Registrati
   if (bytes === undefined) {
     return refused(
       NtStatus.STATUS_INVALID_PARAMETER,
-      'memory must be a Buffer, TypedArray, DataView, ArrayBuffer or SharedArrayBuffer',
+      'memory must be a Buffer, TypedArray, DataView, ArrayBuffer or SharedArrayBuffer, not detached',
     );
   }
   if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
@@ -79,11 +79,16 @@ export function isRefusal(value: RegistrationTarget | Outcome): value is Outcome
   return !('view' in value);
 }
 
-// A Uint8Array over exactly the bytes `memory` covers, or undefined when it is not memory.
+// A Uint8Array over exactly the bytes `memory` covers, or undefined when it is not memory — or no
+// longer is: a detached ArrayBuffer (transferred away) cannot even be viewed.
 function bytesOf(memory: unknown): Uint8Array | undefined {
-  if (types.isAnyArrayBuffer(memory)) return new Uint8Array(memory);
-  if (ArrayBuffer.isView(memory)) {
-    return new Uint8Array(memory.buffer, memory.byteOffset, memory.byteLength);
+  try {
+    if (types.isAnyArrayBuffer(memory)) return new Uint8Array(memory);
+    if (ArrayBuffer.isView(memory)) {
+      return new Uint8Array(memory.buffer, memory.byteOffset, memory.byteLength);
+    }
+  } catch {
+    return undefined;
   }
   return undefined;
 }
