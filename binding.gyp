@@ -9,7 +9,11 @@
         "native/device_and_pd.cc",
         "native/memory_region.cc",
         "native/memory_block.cc",
-        "native/async_verbs_work.cc"
+        "native/async_verbs_work.cc",
+        "native/cq_event_thread.cc",
+        "native/completion_queue.cc",
+        "native/queue_pair.cc",
+        "native/work_requests.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -14,6 +14,16 @@ export { Adapter, openAdapter, type AdapterOptions } from './ndk/adapter';
 export { ProtectionDomain } from './ndk/protection-domain';
 export { MemoryRegion, type MemoryRegionOptions, type RegisterOptions } from './ndk/memory-region';
 export { ObjectState } from './ndk/object-state';
+export {
+  CompletionQueue,
+  NdkCqNotifyType,
+  type NdkCqNotificationCallback,
+} from './ndk/completion-queue';
+export { QueuePair, type QueuePairOptions } from './ndk/queue-pair';
+export { type QpAddress } from './ndk/qp-address';
+export { type NdkSge } from './ndk/work-request';
+export { type NdkResult, type NdkRequestType } from './ndk/work-result';
+export * from './ndk/ndk-data-path';
 export { NdkMrFlags } from './ndk/flags';
 export { AUTO_INLINE_LIMIT_BYTES, type CompletionPolicy } from './ndk/completion-policy';
 export { allocate, pageSize, type RegistrableMemory } from './ndk/memory';

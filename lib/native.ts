@@ -25,6 +25,31 @@ export type DeviceHandle = { readonly [deviceBrand]: true };
 export type PdHandle = { readonly [pdBrand]: true };
 /** A memory region object; registered or not. */
 export type MrHandle = { readonly [mrBrand]: true };
+declare const cqBrand: unique symbol;
+declare const qpBrand: unique symbol;
+/** A completion queue with its completion channel and waiter thread. */
+export type CqHandle = { readonly [cqBrand]: true };
+/** A reliable-connected queue pair. */
+export type QpHandle = { readonly [qpBrand]: true };
+
+/** What `qpLocalAddress()` reports: everything a peer needs to connect to this queue pair. */
+export interface NativeQpAddress {
+  /** The port's GID at index 0 (on rxe: the IPv6 link-local address of its netdev). */
+  readonly gid: Buffer;
+  readonly qpn: number;
+  readonly psn: number;
+  readonly port: number;
+}
+
+/** The operations of `postSend`. Mirrors WorkOp in native/work_requests.h. */
+export const NativeWorkOp = {
+  Write: 0,
+  Read: 1,
+  Send: 2,
+} as const;
+
+/** Numbers per completion in the array `pollCq` returns: wrId, status, opcode, byteLen, qpNum, vendorErr. */
+export const CQ_FIELDS = 6;
 
 /**
  * The addon's own answers, beside 0 (done) and positive errno values. Mirrors native/result_codes.h.
@@ -67,7 +92,47 @@ export interface NativeAddon {
   mrDeregister(mr: MrHandle, deferred: boolean, done?: (errno: number) => void): number;
   /** `[lkey, rkey]` while a verbs registration exists, else null. */
   mrKeys(mr: MrHandle): [number, number] | null;
+  /** The registered virtual address while a verbs registration exists, else null. */
+  mrAddress(mr: MrHandle): bigint | null;
   mrState(mr: MrHandle): number;
+  /** A CQ of `depth` entries; `onEvent()` runs on the JS thread after each event (once per arm). */
+  createCq(device: DeviceHandle, depth: number, onEvent: () => void): CqHandle | number;
+  /** `ibv_req_notify_cq`. */
+  armCq(cq: CqHandle, solicitedOnly: boolean): number;
+  /** Up to `max` completions, {@link CQ_FIELDS} numbers each, or an errno / NativeResult. */
+  pollCq(cq: CqHandle, max: number): Float64Array | number;
+  /** Whether a notification still to come keeps the event loop alive. */
+  refCq(cq: CqHandle, ref: boolean): void;
+  /** Stops the waiter thread, destroys the CQ; EBUSY while queue pairs use it. */
+  destroyCq(cq: CqHandle): number;
+  /** An RC queue pair in RESET. */
+  createQp(
+    pd: PdHandle,
+    recvCq: CqHandle,
+    sendCq: CqHandle,
+    recvDepth: number,
+    sendDepth: number,
+  ): QpHandle | number;
+  qpLocalAddress(qp: QpHandle): NativeQpAddress | number;
+  /** RESET → INIT → RTR → RTS towards the peer; back to RESET on failure. */
+  qpConnect(qp: QpHandle, gid: Buffer, qpn: number, psn: number, port: number): number;
+  /** To the error state: outstanding requests flush. */
+  qpToError(qp: QpHandle): number;
+  /** Error state, then `ibv_destroy_qp`. */
+  destroyQp(qp: QpHandle): number;
+  /** Posts one RDMA WRITE / READ / SEND with one scatter/gather entry inside `mr`'s registration. */
+  postSend(
+    qp: QpHandle,
+    op: number,
+    wrId: number,
+    mr: MrHandle,
+    offset: number,
+    length: number,
+    remoteAddress?: bigint,
+    remoteToken?: number,
+  ): number;
+  /** Posts one receive into `length` bytes at `offset` of `mr`. */
+  postRecv(qp: QpHandle, wrId: number, mr: MrHandle, offset: number, length: number): number;
   /** Page-aligned, natively owned memory, or an errno. */
   allocateMemory(length: number): ArrayBuffer | number;
   readonly pageSize: number;

@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include "addon_data.h"
+#include "completion_queue.h"
 #include "device_and_pd.h"
 #include "devices.h"
 #include "memory_block.h"
 #include "memory_region.h"
+#include "queue_pair.h"
+#include "work_requests.h"
 
 namespace ndkv {
 
@@ -38,7 +41,20 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mrRegister", Napi::Function::New<MrRegister>(env, "mrRegister"));
   exports.Set("mrDeregister", Napi::Function::New<MrDeregister>(env, "mrDeregister"));
   exports.Set("mrKeys", Napi::Function::New<MrKeys>(env, "mrKeys"));
+  exports.Set("mrAddress", Napi::Function::New<MrAddress>(env, "mrAddress"));
   exports.Set("mrState", Napi::Function::New<MrStateOf>(env, "mrState"));
+  exports.Set("createCq", Napi::Function::New<CreateCq>(env, "createCq"));
+  exports.Set("armCq", Napi::Function::New<ArmCq>(env, "armCq"));
+  exports.Set("pollCq", Napi::Function::New<PollCq>(env, "pollCq"));
+  exports.Set("refCq", Napi::Function::New<RefCq>(env, "refCq"));
+  exports.Set("destroyCq", Napi::Function::New<DestroyCq>(env, "destroyCq"));
+  exports.Set("createQp", Napi::Function::New<CreateQp>(env, "createQp"));
+  exports.Set("qpLocalAddress", Napi::Function::New<QpLocalAddress>(env, "qpLocalAddress"));
+  exports.Set("qpConnect", Napi::Function::New<QpConnect>(env, "qpConnect"));
+  exports.Set("qpToError", Napi::Function::New<QpToError>(env, "qpToError"));
+  exports.Set("destroyQp", Napi::Function::New<DestroyQp>(env, "destroyQp"));
+  exports.Set("postSend", Napi::Function::New<PostSend>(env, "postSend"));
+  exports.Set("postRecv", Napi::Function::New<PostRecv>(env, "postRecv"));
   exports.Set("allocateMemory", Napi::Function::New<AllocateMemory>(env, "allocateMemory"));
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
   return exports;

@@ -57,7 +57,7 @@ Napi::Value CloseDevice(const Napi::CallbackInfo& info) {
   if (core->context == nullptr) return Napi::Number::New(env, kGone);
   // With protection domains alive, closing the context would let the kernel free their objects
   // under our handles: refuse like verbs refuses a PD with live regions.
-  if (core->HasLivePds()) return Napi::Number::New(env, EBUSY);
+  if (core->HasLivePds() || core->HasLiveCqs()) return Napi::Number::New(env, EBUSY);
   int err = ibv_close_device(core->context);
   if (err == 0) core->context = nullptr;
   return Napi::Number::New(env, err);
@@ -83,6 +83,9 @@ Napi::Value DeallocPd(const Napi::CallbackInfo& info) {
   if (core->pd == nullptr) return Napi::Number::New(env, kGone);
   // A registration in flight would otherwise race the deallocation on the pool thread.
   if (core->HasBusyMrs()) return Napi::Number::New(env, EBUSY);
+  // Verbs would refuse too, but a QP or window that outlived its PD would then be destroyed by
+  // a finalizer after the PD: refuse here so the order stays children first.
+  if (core->HasLiveQpsOrMws()) return Napi::Number::New(env, EBUSY);
   int err = ibv_dealloc_pd(core->pd);
   if (err == 0) core->pd = nullptr;
   return Napi::Number::New(env, err);

@@ -39,4 +39,22 @@ struct MrBox {
   }
 };
 
+struct CqBox {
+  static constexpr napi_type_tag kTypeTag = {0x6e646b7665726273ULL, 0x0000000000000004ULL};
+  static constexpr const char* kTypeName = "completion queue";
+  std::shared_ptr<CqCore> core;
+};
+
+struct QpBox {
+  static constexpr napi_type_tag kTypeTag = {0x6e646b7665726273ULL, 0x0000000000000005ULL};
+  static constexpr const char* kTypeName = "queue pair";
+  std::shared_ptr<QpCore> core;
+};
+
+struct MwBox {
+  static constexpr napi_type_tag kTypeTag = {0x6e646b7665726273ULL, 0x0000000000000006ULL};
+  static constexpr const char* kTypeName = "memory window";
+  std::shared_ptr<MwCore> core;
+};
+
 }  // namespace ndkv

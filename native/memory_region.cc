@@ -100,6 +100,14 @@ Napi::Value MrKeys(const Napi::CallbackInfo& info) {
   return keys;
 }
 
+Napi::Value MrAddress(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
+  std::lock_guard<std::mutex> lock(core.mutex);
+  if (core.mr == nullptr || core.state == MrState::kRegistering) return env.Null();
+  return Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(core.mr->addr)));
+}
+
 Napi::Value MrStateOf(const Napi::CallbackInfo& info) {
   MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
   std::lock_guard<std::mutex> lock(core.mutex);

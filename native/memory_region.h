@@ -10,6 +10,9 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info);
 Napi::Value MrDeregister(const Napi::CallbackInfo& info);
 // (mr) → [lkey, rkey] while a verbs registration exists, else null
 Napi::Value MrKeys(const Napi::CallbackInfo& info);
+// (mr) → the registered virtual address (bigint) while a verbs registration exists, else null: the
+// remote address a peer puts in its RDMA requests.
+Napi::Value MrAddress(const Napi::CallbackInfo& info);
 // (mr) → MrState
 Napi::Value MrStateOf(const Napi::CallbackInfo& info);
 

@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "cq_event_thread.h"
+
 namespace ndkv {
 
 DeviceCore::~DeviceCore() {
@@ -13,6 +15,15 @@ bool DeviceCore::HasLivePds() {
   for (auto& weak : pds) {
     auto pd = weak.lock();
     if (pd && pd->pd != nullptr) return true;
+  }
+  return false;
+}
+
+bool DeviceCore::HasLiveCqs() {
+  PruneExpired(cqs);
+  for (auto& weak : cqs) {
+    auto cq = weak.lock();
+    if (cq && cq->cq != nullptr) return true;
   }
   return false;
 }
@@ -30,6 +41,67 @@ bool PdCore::HasBusyMrs() {
     if (mr->state != MrState::kUnregistered && mr->state != MrState::kDestroyed) return true;
   }
   return false;
+}
+
+bool PdCore::HasLiveQpsOrMws() {
+  PruneExpired(qps);
+  PruneExpired(mws);
+  for (auto& weak : qps) {
+    auto qp = weak.lock();
+    if (qp && qp->qp != nullptr) return true;
+  }
+  for (auto& weak : mws) {
+    auto mw = weak.lock();
+    if (mw && mw->mw != nullptr) return true;
+  }
+  return false;
+}
+
+CqCore::~CqCore() { Destroy(); }
+
+bool CqCore::HasLiveQps() {
+  PruneExpired(qps);
+  for (auto& weak : qps) {
+    auto qp = weak.lock();
+    if (qp && qp->qp != nullptr) return true;
+  }
+  return false;
+}
+
+int CqCore::Destroy() {
+  if (events) events->Stop();
+  if (cq != nullptr) {
+    int err = ibv_destroy_cq(cq);
+    if (err != 0) return err;
+    cq = nullptr;
+  }
+  if (channel != nullptr && ibv_destroy_comp_channel(channel) == 0) channel = nullptr;
+  return 0;
+}
+
+QpCore::~QpCore() { Destroy(); }
+
+int QpCore::ToError() {
+  ibv_qp_attr attr = {};
+  attr.qp_state = IBV_QPS_ERR;
+  return ibv_modify_qp(qp, &attr, IBV_QP_STATE);
+}
+
+int QpCore::Destroy() {
+  if (qp == nullptr) return 0;
+  ToError();  // best effort: a QP that cannot change state is destroyed all the same
+  int err = ibv_destroy_qp(qp);
+  if (err == 0) qp = nullptr;
+  return err;
+}
+
+MwCore::~MwCore() { Destroy(); }
+
+int MwCore::Destroy() {
+  if (mw == nullptr) return 0;
+  int err = ibv_dealloc_mw(mw);
+  if (err == 0) mw = nullptr;
+  return err;
 }
 
 MrCore::~MrCore() {
@@ -77,12 +149,29 @@ void MrCore::Destroy() {
 }
 
 void DestroyDeviceTree(DeviceCore& device) {
+  std::vector<std::shared_ptr<PdCore>> pds;
   for (auto& weakPd : device.pds) {
-    auto pd = weakPd.lock();
-    if (!pd) continue;
+    if (auto pd = weakPd.lock()) pds.push_back(pd);
+  }
+  for (auto& pd : pds) {
+    for (auto& weakQp : pd->qps) {
+      if (auto qp = weakQp.lock()) qp->Destroy();
+    }
+  }
+  for (auto& pd : pds) {
+    for (auto& weakMw : pd->mws) {
+      if (auto mw = weakMw.lock()) mw->Destroy();
+    }
+  }
+  for (auto& pd : pds) {
     for (auto& weakMr : pd->mrs) {
       if (auto mr = weakMr.lock()) mr->Destroy();
     }
+  }
+  for (auto& weakCq : device.cqs) {
+    if (auto cq = weakCq.lock()) cq->Destroy();
+  }
+  for (auto& pd : pds) {
     if (pd->pd != nullptr) {
       ibv_dealloc_pd(pd->pd);
       pd->pd = nullptr;

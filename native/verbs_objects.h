@@ -14,20 +14,27 @@
 namespace ndkv {
 
 struct MemoryBlock;
+class CqEventThread;
 
 struct DeviceCore {
   ibv_context* context = nullptr;  // null once closed
   std::vector<std::weak_ptr<struct PdCore>> pds;
+  std::vector<std::weak_ptr<struct CqCore>> cqs;
   ~DeviceCore();
   bool HasLivePds();
+  bool HasLiveCqs();
 };
 
 struct PdCore {
   ibv_pd* pd = nullptr;  // null once deallocated
   std::shared_ptr<DeviceCore> device;
   std::vector<std::weak_ptr<struct MrCore>> mrs;
+  std::vector<std::weak_ptr<struct QpCore>> qps;
+  std::vector<std::weak_ptr<struct MwCore>> mws;
   ~PdCore();
   bool HasBusyMrs();
+  // Queue pairs or memory windows not yet destroyed: verbs would refuse the deallocation.
+  bool HasLiveQpsOrMws();
 };
 
 enum class MrState : int {
@@ -56,8 +63,49 @@ struct MrCore {
   void Destroy();
 };
 
-// Releases everything still alive below `device`, children first. Used by the environment's
-// cleanup hook (process exit, worker termination).
+// A completion queue with its completion channel and the thread that waits on it. Lives on the JS
+// thread only (creation, polling, arming and destruction all happen there).
+struct CqCore {
+  ibv_comp_channel* channel = nullptr;
+  ibv_cq* cq = nullptr;  // null once destroyed
+  std::shared_ptr<DeviceCore> device;
+  std::unique_ptr<CqEventThread> events;
+  std::vector<std::weak_ptr<struct QpCore>> qps;  // queue pairs that complete into this CQ
+  ~CqCore();
+  bool HasLiveQps();
+  // Stops the waiter thread first (it must not touch a destroyed channel), then destroys the CQ and
+  // the channel. Returns 0 or the errno of ibv_destroy_cq (the CQ then stays, without its waiter).
+  int Destroy();
+};
+
+// A reliable-connected queue pair. Holds its PD and both CQs, so none of them is destroyed under
+// it.
+struct QpCore {
+  ibv_qp* qp = nullptr;  // null once destroyed
+  uint32_t psn = 0;      // our initial packet sequence number, told to the peer
+  uint8_t port = 1;
+  std::shared_ptr<PdCore> pd;
+  std::shared_ptr<CqCore> recvCq;
+  std::shared_ptr<CqCore> sendCq;
+  ~QpCore();
+  // Moves the QP to the error state, so every outstanding request flushes into its CQs.
+  int ToError();
+  // ToError, then ibv_destroy_qp. Returns 0 or the errno.
+  int Destroy();
+};
+
+// A memory window. `type` is IBV_MW_TYPE_1 or IBV_MW_TYPE_2.
+struct MwCore {
+  ibv_mw* mw = nullptr;  // null once deallocated
+  std::shared_ptr<PdCore> pd;
+  ~MwCore();
+  int Destroy();
+};
+
+// Releases everything still alive below `device`, children first: queue pairs (nothing can reach
+// memory any more), memory windows (a bound window makes ibv_dereg_mr fail), memory regions,
+// completion queues, protection domains, the context. Used by the environment's cleanup hook
+// (process exit, worker termination).
 void DestroyDeviceTree(DeviceCore& device);
 
 template <typename T>

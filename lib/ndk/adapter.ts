@@ -6,9 +6,11 @@
 
 import { type DeviceHandle, native } from '../native';
 import { NtStatus } from '../status';
+import { type Closable } from './children';
 import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
 import { type CompletionPolicy, isCompletionPolicy } from './completion-policy';
-import { errorOf, fromNative, type Outcome, refused, SUCCESS } from './outcome';
+import { errorOf, fromNative, optionsRefusal, type Outcome, refused, SUCCESS } from './outcome';
+import { CompletionQueue, type CqMode } from './completion-queue';
 import { ParentObject } from './parent-object';
 import { ProtectionDomain } from './protection-domain';
 
@@ -22,12 +24,22 @@ export interface AdapterOptions {
 }
 
 /** An open RDMA device. */
-export class Adapter extends ParentObject<ProtectionDomain> {
+export class Adapter extends ParentObject<Closable> {
   /** The verbs device name, such as 'rxe0'. */
   readonly deviceName: string;
   /** The completion policy of the regions created under this adapter (unless they override it). */
   readonly completionPolicy: CompletionPolicy;
   readonly #handle: DeviceHandle;
+
+  /**
+   * Whether `value` is a real Adapter: a brand check on its private state, so a look-alike (e.g.
+   * `Object.create(Adapter.prototype)`) or an object of another kind is told apart.
+   */
+  static is(value: unknown): value is Adapter {
+    return typeof value === 'object' && value !== null && #handle in value;
+  }
+  // Counted by the queue pairs themselves (created, then closed or collected).
+  readonly #queuePairs = { count: 0 };
 
   /** @internal Use {@link openAdapter} or {@link NdkOpenAdapter}. */
   constructor(handle: DeviceHandle, deviceName: string, completionPolicy: CompletionPolicy) {
@@ -74,8 +86,39 @@ export class Adapter extends ParentObject<ProtectionDomain> {
       policy: this.completionPolicy,
       mayBlock: () => this.hasQueuePairs,
       siblings: this.children,
+      queuePairs: this.#queuePairs,
     });
     return { ...SUCCESS, pd };
+  }
+
+  /** @internal `NdkCreateCq`. */
+  requestCreateCq(depth: unknown, mode: CqMode): Outcome & { cq?: CompletionQueue } {
+    if (!this.isOpen) return refused(NtStatus.STATUS_INVALID_HANDLE, 'the adapter is closed');
+    if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1 || depth > 0x10000) {
+      return refused(NtStatus.STATUS_INVALID_PARAMETER, 'depth must be an integer, 1 to 65536');
+    }
+    return CompletionQueue.create(
+      this.#handle,
+      depth,
+      {
+        parent: this,
+        deviceName: this.deviceName,
+        siblings: this.children,
+      },
+      mode,
+    );
+  }
+
+  /**
+   * Creates a completion queue that drains itself: each request posted through the promise API
+   * settles as soon as its completion arrives. An idle queue does not keep the process alive.
+   * @throws NdkError (rejects) when closed or out of resources.
+   */
+  createCq(options: { depth?: number } = {}): Promise<CompletionQueue> {
+    const refusal = optionsRefusal(options);
+    if (refusal) return Promise.reject(errorOf(refusal));
+    const outcome = this.requestCreateCq(options.depth ?? 64, { kind: 'auto' });
+    return outcome.cq ? Promise.resolve(outcome.cq) : Promise.reject(errorOf(outcome));
   }
 
   /**
@@ -83,7 +126,7 @@ export class Adapter extends ParentObject<ProtectionDomain> {
    * a deregistration cannot block in the driver.
    */
   get hasQueuePairs(): boolean {
-    return false;
+    return this.#queuePairs.count > 0;
   }
 
   /** Creates a protection domain. @throws NdkError (rejects) when closed or out of resources. */

@@ -5,6 +5,11 @@
  * @packageDocumentation
  */
 
+/** What every child object has: a close that settles once it is closed. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
 /** The live children of one parent object. */
 export class Children<T extends object> {
   readonly #refs = new Set<WeakRef<T>>();

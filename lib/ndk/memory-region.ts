@@ -9,13 +9,21 @@ import { types } from 'node:util';
 
 import { type MrHandle, NativeMrState, NativeResult, native } from '../native';
 import { NtStatus, ntSuccess } from '../status';
-import { type Children } from './children';
+import { type Children, type Closable } from './children';
 import { releaseWhenCollected, forgetCollected, warnCollected } from './collected';
 import { type CompletionPolicy, runsDeferred } from './completion-policy';
 import { NdkMrFlags, verbsAccessFromNdkFlags } from './flags';
 import { isRefusal, type RegistrableMemory, registrationTarget } from './memory';
 import { ObjectState, type OutcomeCallback, settle } from './object-state';
-import { errorOf, fromNative, type Outcome, PENDING, refused, SUCCESS } from './outcome';
+import {
+  errorOf,
+  fromNative,
+  optionsRefusal,
+  type Outcome,
+  PENDING,
+  refused,
+  SUCCESS,
+} from './outcome';
 
 /** Options of a memory region. */
 export interface MemoryRegionOptions {
@@ -41,7 +49,7 @@ export interface MemoryRegionContext {
   readonly policy: CompletionPolicy;
   /** Whether a verbs call on this region may block (the adapter has queue pairs). */
   readonly mayBlock: () => boolean;
-  readonly siblings: Children<MemoryRegion>;
+  readonly siblings: Children<Closable>;
 }
 
 // What the collected-object release needs, kept apart from the region so it can outlive it.
@@ -54,9 +62,17 @@ interface RegionRecord {
 /** One memory region of a protection domain; see the NDK-style functions and the promise API. */
 export class MemoryRegion {
   readonly #handle: MrHandle;
+
+  /**
+   * Whether `value` is a real MemoryRegion: a brand check on its private state, so a look-alike (e.g.
+   * `Object.create(MemoryRegion.prototype)`) or an object of another kind is told apart.
+   */
+  static is(value: unknown): value is MemoryRegion {
+    return typeof value === 'object' && value !== null && #handle in value;
+  }
   // Holds the parent (through `parent`) so a reachable region keeps its domain alive.
   readonly #context: MemoryRegionContext;
-  readonly #ref: WeakRef<MemoryRegion>;
+  readonly #ref: WeakRef<Closable>;
   readonly #record: RegionRecord;
   readonly #policy: CompletionPolicy;
   #state = ObjectState.Open;
@@ -83,6 +99,26 @@ export class MemoryRegion {
   /** Whether a registration is in place (its tokens are valid). */
   get isRegistered(): boolean {
     return this.#registered;
+  }
+
+  /**
+   * The registered virtual address: the remote address a peer puts in its RDMA requests (with
+   * {@link remoteToken}). @throws NdkError `STATUS_INVALID_DEVICE_STATE` when not registered.
+   */
+  get address(): bigint {
+    const address = this.#state === ObjectState.Open ? native.mrAddress(this.#handle) : null;
+    if (address === null || !this.#registered) {
+      throw errorOf(refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the region is not registered'));
+    }
+    return address;
+  }
+
+  /**
+   * @internal The native handle for the local side of a work request, while the region is open
+   * and registered (the addon re-checks under the region's lock).
+   */
+  get workHandle(): MrHandle | undefined {
+    return this.#state === ObjectState.Open && this.#registered ? this.#handle : undefined;
   }
 
   /** Bytes registered, 0 when not registered. */
@@ -186,9 +222,13 @@ export class MemoryRegion {
    *   registered, `STATUS_DEVICE_BUSY` with a request pending, `STATUS_INVALID_BUFFER_SIZE`,
    *   `STATUS_INVALID_PARAMETER`, `STATUS_INSUFFICIENT_RESOURCES` (e.g. RLIMIT_MEMLOCK), …
    */
-  register(memory: RegistrableMemory, options: RegisterOptions = {}): Promise<void> {
-    const length = options.length ?? byteLengthOf(memory);
-    const flags = options.flags ?? NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE;
+  register(memory: RegistrableMemory, options?: RegisterOptions): Promise<void> {
+    const refusal = optionsRefusal(options);
+    if (refusal) return Promise.reject(errorOf(refusal));
+    // Only an absent option takes the default: `null` is refused like any other bad value.
+    const length = options?.length === undefined ? byteLengthOf(memory) : options.length;
+    const flags =
+      options?.flags === undefined ? NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE : options.flags;
     return settle((done) => this.requestRegister(memory, length, flags, done));
   }
 
@@ -326,8 +366,8 @@ function byteLengthOf(memory: unknown): number | undefined {
 // Built outside the class so the closure cannot capture the region it releases.
 function collectedRegionRelease(
   record: RegionRecord,
-  siblings: Children<MemoryRegion>,
-  ref: WeakRef<MemoryRegion>,
+  siblings: Children<Closable>,
+  ref: WeakRef<Closable>,
 ) {
   return {
     release(): void {

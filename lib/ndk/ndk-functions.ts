@@ -10,9 +10,12 @@
 
 import { NtStatus } from '../status';
 import { Adapter, type AdapterOptions } from './adapter';
+import { CompletionQueue } from './completion-queue';
 import { MemoryRegion, type MemoryRegionOptions } from './memory-region';
+import { guarded } from './guarded';
 import { type Outcome } from './outcome';
 import { ProtectionDomain } from './protection-domain';
+import { QueuePair } from './queue-pair';
 
 /** Where an NDK-style function puts the object or value it produces (NDK's `**pp` argument). */
 export interface NdkOut<T> {
@@ -34,9 +37,9 @@ export type NdkCreateCompletion<Context = unknown> = (
 export type NdkCloseCompletion<Context = unknown> = (requestContext: Context) => void;
 
 /** Any object `NdkCloseObject` takes. */
-export type NdkObject = Adapter | ProtectionDomain | MemoryRegion;
+export type NdkObject = Adapter | ProtectionDomain | MemoryRegion | CompletionQueue | QueuePair;
 
-const { STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_UNSUCCESSFUL } = NtStatus;
+const { STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } = NtStatus;
 
 /**
  * Opens the RDMA device `deviceName` into `out.value`.
@@ -68,7 +71,7 @@ export function NdkCreatePd(
   out: NdkOut<ProtectionDomain>,
 ): number {
   return guarded(() => {
-    if (!(adapter instanceof Adapter)) return STATUS_INVALID_HANDLE;
+    if (!Adapter.is(adapter)) return STATUS_INVALID_HANDLE;
     if (typeof createCompletion !== 'function' || !isOut(out)) return STATUS_INVALID_PARAMETER;
     const outcome = adapter.requestCreatePd();
     if (outcome.pd) out.value = outcome.pd;
@@ -90,7 +93,7 @@ export function NdkCreateMr(
   options?: MemoryRegionOptions,
 ): number {
   return guarded(() => {
-    if (!(pd instanceof ProtectionDomain)) return STATUS_INVALID_HANDLE;
+    if (!ProtectionDomain.is(pd)) return STATUS_INVALID_HANDLE;
     if (typeof createCompletion !== 'function' || !isOut(out)) return STATUS_INVALID_PARAMETER;
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       return STATUS_INVALID_PARAMETER;
@@ -151,7 +154,9 @@ export function NdkGetRemoteTokenFromMr(mr: MemoryRegion, out: NdkOut<number>): 
 }
 
 /**
- * Closes an adapter, protection domain or memory region. Never fails for an open object:
+ * Closes an adapter, protection domain, memory region, completion queue or queue pair. A queue pair
+ * with requests outstanding moves to the error state; they complete with `STATUS_CANCELLED` and the
+ * close completes after the last of them has been polled. Never fails for an open object:
  * `STATUS_SUCCESS` (closed now) or `STATUS_PENDING` (waiting for a pending request, a deferred
  * deregistration, or — for a parent — for its children to be closed); `closeCompletion` is then the
  * last callback the object makes.
@@ -165,9 +170,11 @@ export function NdkCloseObject<Context>(
 ): number {
   return guarded(() => {
     if (
-      !(object instanceof Adapter) &&
-      !(object instanceof ProtectionDomain) &&
-      !(object instanceof MemoryRegion)
+      !Adapter.is(object) &&
+      !ProtectionDomain.is(object) &&
+      !MemoryRegion.is(object) &&
+      !CompletionQueue.is(object) &&
+      !QueuePair.is(object)
     ) {
       return STATUS_INVALID_HANDLE;
     }
@@ -185,7 +192,7 @@ function request<Context>(
   start: (done: (outcome: Outcome) => void) => Outcome,
 ): number {
   return guarded(() => {
-    if (!(mr instanceof MemoryRegion)) return STATUS_INVALID_HANDLE;
+    if (!MemoryRegion.is(mr)) return STATUS_INVALID_HANDLE;
     if (typeof completion !== 'function') return STATUS_INVALID_PARAMETER;
     const callback = completion as NdkRequestCompletion<Context>;
     return start((outcome) => callback(requestContext as Context, outcome.status)).status;
@@ -194,7 +201,7 @@ function request<Context>(
 
 function token(mr: unknown, out: unknown, which: 0 | 1): number {
   return guarded(() => {
-    if (!(mr instanceof MemoryRegion)) return STATUS_INVALID_HANDLE;
+    if (!MemoryRegion.is(mr)) return STATUS_INVALID_HANDLE;
     if (!isOut(out)) return STATUS_INVALID_PARAMETER;
     const outcome = mr.token(which);
     if (outcome.token !== undefined) (out as NdkOut<number>).value = outcome.token;
@@ -204,18 +211,4 @@ function token(mr: unknown, out: unknown, which: 0 | 1): number {
 
 function isOut(out: unknown): out is NdkOut<unknown> {
   return typeof out === 'object' && out !== null;
-}
-
-// The never-throw guarantee: a bug inside the facade becomes STATUS_UNSUCCESSFUL and a warning,
-// never an exception in the caller's NDK-style code.
-function guarded(body: () => number): number {
-  try {
-    return body();
-  } catch (error) {
-    process.emitWarning(`ndk-verbs internal error: ${String(error)}`, {
-      type: 'NdkVerbsWarning',
-      code: 'NDK_VERBS_INTERNAL_ERROR',
-    });
-    return STATUS_UNSUCCESSFUL;
-  }
 }

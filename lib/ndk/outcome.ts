@@ -57,3 +57,12 @@ export function errorOf(outcome: Outcome): NdkError {
     message: outcome.detail,
   });
 }
+
+/**
+ * The refusal of an options argument that is given but is not an object (`null` included), or
+ * undefined when it is acceptable. Promise API methods reject with it instead of throwing.
+ */
+export function optionsRefusal(options: unknown): Outcome | undefined {
+  if (options === undefined || (typeof options === 'object' && options !== null)) return undefined;
+  return refused(NtStatus.STATUS_INVALID_PARAMETER, 'options must be an object');
+}

@@ -6,12 +6,14 @@
 
 import { native, type PdHandle } from '../native';
 import { NtStatus } from '../status';
-import { type Children } from './children';
+import { type Children, type Closable } from './children';
 import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
 import { type CompletionPolicy, isCompletionPolicy } from './completion-policy';
 import { MemoryRegion, type MemoryRegionOptions } from './memory-region';
-import { errorOf, fromNative, type Outcome, refused, SUCCESS } from './outcome';
+import { errorOf, fromNative, optionsRefusal, type Outcome, refused, SUCCESS } from './outcome';
+import { CompletionQueue } from './completion-queue';
 import { ParentObject } from './parent-object';
+import { QueuePair, type QueuePairOptions } from './queue-pair';
 
 /** What a protection domain learns from its adapter. */
 export interface ProtectionDomainContext {
@@ -20,14 +22,24 @@ export interface ProtectionDomainContext {
   readonly deviceName: string;
   readonly policy: CompletionPolicy;
   readonly mayBlock: () => boolean;
-  readonly siblings: Children<ProtectionDomain>;
+  readonly siblings: Children<Closable>;
+  /** How many queue pairs the adapter has; each of its queue pairs counts itself in and out. */
+  readonly queuePairs: { count: number };
 }
 
 /** A protection domain of an adapter; the parent of memory regions. */
-export class ProtectionDomain extends ParentObject<MemoryRegion> {
+export class ProtectionDomain extends ParentObject<Closable> {
   readonly #handle: PdHandle;
+
+  /**
+   * Whether `value` is a real ProtectionDomain: a brand check on its private state, so a look-alike (e.g.
+   * `Object.create(ProtectionDomain.prototype)`) or an object of another kind is told apart.
+   */
+  static is(value: unknown): value is ProtectionDomain {
+    return typeof value === 'object' && value !== null && #handle in value;
+  }
   readonly #context: ProtectionDomainContext;
-  readonly #ref: WeakRef<ProtectionDomain>;
+  readonly #ref: WeakRef<Closable>;
 
   /** @internal Created by `Adapter`; use `adapter.createPd()` or `NdkCreatePd`. */
   constructor(handle: PdHandle, context: ProtectionDomainContext) {
@@ -43,6 +55,8 @@ export class ProtectionDomain extends ParentObject<MemoryRegion> {
     fastRegister: unknown,
     options: MemoryRegionOptions = {},
   ): Outcome & { mr?: MemoryRegion } {
+    const refusal = optionsRefusal(options);
+    if (refusal) return refusal;
     if (!this.isOpen)
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the protection domain is closed');
     if (typeof fastRegister !== 'boolean') {
@@ -76,6 +90,72 @@ export class ProtectionDomain extends ParentObject<MemoryRegion> {
     return { ...SUCCESS, mr };
   }
 
+  /** @internal `NdkCreateQp`: an RC queue pair whose requests complete into the given queues. */
+  requestCreateQp(
+    receiveCq: unknown,
+    initiatorCq: unknown,
+    qpContext: unknown,
+    receiveDepth: unknown,
+    initiatorDepth: unknown,
+  ): Outcome & { qp?: QueuePair } {
+    if (!this.isOpen)
+      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the protection domain is closed');
+    for (const cq of [receiveCq, initiatorCq]) {
+      if (!CompletionQueue.is(cq) || !cq.usable) {
+        return refused(NtStatus.STATUS_INVALID_HANDLE, 'not an open completion queue');
+      }
+      if (cq.owner !== this.#context.parent) {
+        return refused(NtStatus.STATUS_INVALID_PARAMETER, 'the queue belongs to another adapter');
+      }
+    }
+    for (const depth of [receiveDepth, initiatorDepth]) {
+      if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1 || depth > 0x4000) {
+        return refused(NtStatus.STATUS_INVALID_PARAMETER, 'queue depths must be 1 to 16384');
+      }
+    }
+    const rcq = receiveCq as CompletionQueue;
+    const icq = initiatorCq as CompletionQueue;
+    const handle = native.createQp(
+      this.#handle,
+      rcq.handle,
+      icq.handle,
+      receiveDepth as number,
+      initiatorDepth as number,
+    );
+    if (typeof handle === 'number') return fromNative(handle, 'ibv_create_qp');
+    const qp = new QueuePair(
+      handle,
+      {
+        parent: this,
+        deviceName: this.#context.deviceName,
+        siblings: this.children,
+        queuePairs: this.#context.queuePairs,
+      },
+      rcq,
+      icq,
+      qpContext,
+    );
+    return { ...SUCCESS, qp };
+  }
+
+  /**
+   * Creates a reliable-connected queue pair whose requests complete into `cq` (and receives into
+   * `options.receiveCq`, if given). Connect it with `qp.connect(peer.localAddress())`.
+   * @throws NdkError (rejects) when closed, for a queue of another adapter, or out of resources.
+   */
+  createQp(cq: CompletionQueue, options: QueuePairOptions = {}): Promise<QueuePair> {
+    const refusal = optionsRefusal(options);
+    if (refusal) return Promise.reject(errorOf(refusal));
+    const outcome = this.requestCreateQp(
+      options.receiveCq ?? cq,
+      cq,
+      options.context,
+      options.receiveDepth ?? 16,
+      options.initiatorDepth ?? 16,
+    );
+    return outcome.qp ? Promise.resolve(outcome.qp) : Promise.reject(errorOf(outcome));
+  }
+
   /** Creates a memory region, not yet registered. @throws NdkError (rejects) when closed. */
   createMr(options: MemoryRegionOptions = {}): Promise<MemoryRegion> {
     const outcome = this.requestCreateMr(false, options);
@@ -102,7 +182,7 @@ export class ProtectionDomain extends ParentObject<MemoryRegion> {
 function collectedPdRelease(
   handle: PdHandle,
   context: ProtectionDomainContext,
-  ref: WeakRef<ProtectionDomain>,
+  ref: WeakRef<Closable>,
 ) {
   return {
     release(): void {

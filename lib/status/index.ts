@@ -19,4 +19,5 @@ export {
   type ErrnoContext,
   type ErrnoStatusRow,
 } from './errno-status';
+export { WC_STATUS_TABLE, ntStatusFromWcStatus, wcStatusName, type WcStatusRow } from './wc-status';
 export { NdkError, type NdkErrorOptions } from './ndk-error';

@@ -865,6 +865,93 @@ describe('objects of two adapters (rxe0, rxe1)', () => {
   });
 });
 
+describe('look-alike objects, detached memory and null options', () => {
+  // An object with the right prototype but none of the private state: not an ndk-verbs object.
+  const forged = <T extends object>(prototype: T): T => Object.create(prototype) as T;
+  const detached = (): ArrayBuffer => {
+    const buffer = new ArrayBuffer(64);
+    structuredClone(buffer, { transfer: [buffer] });
+    return buffer;
+  };
+  const viewOfDetached = (): Uint8Array => {
+    const buffer = new ArrayBuffer(64);
+    const view = new Uint8Array(buffer);
+    structuredClone(buffer, { transfer: [buffer] });
+    return view;
+  };
+  const rows: Row[] = [
+    {
+      name: 'NdkRegisterMr(a look-alike MemoryRegion)',
+      expected: STATUS_INVALID_HANDLE,
+      call: (c) => NdkRegisterMr(forged(MemoryRegion.prototype), Buffer.alloc(64), 64, 1, c),
+    },
+    {
+      name: 'NdkDeregisterMr(a look-alike MemoryRegion)',
+      expected: STATUS_INVALID_HANDLE,
+      call: (c) => NdkDeregisterMr(forged(MemoryRegion.prototype), c),
+    },
+    {
+      name: 'NdkGetRemoteTokenFromMr(a look-alike MemoryRegion)',
+      expected: STATUS_INVALID_HANDLE,
+      call: (_c, out) => NdkGetRemoteTokenFromMr(forged(MemoryRegion.prototype), out),
+    },
+    {
+      name: 'NdkCreateMr(a look-alike ProtectionDomain)',
+      expected: STATUS_INVALID_HANDLE,
+      call: (c, out) => NdkCreateMr(forged(ProtectionDomain.prototype), false, c, 0, out),
+    },
+    {
+      name: 'NdkCreatePd(a look-alike Adapter)',
+      expected: STATUS_INVALID_HANDLE,
+      call: (c, out) => NdkCreatePd(forged(Adapter.prototype), c, 0, out),
+    },
+    {
+      name: 'NdkCloseObject(a look-alike MemoryRegion)',
+      expected: STATUS_INVALID_HANDLE,
+      call: (c) => NdkCloseObject(forged(MemoryRegion.prototype), c),
+    },
+    {
+      name: 'NdkRegisterMr(a detached ArrayBuffer)',
+      expected: STATUS_INVALID_PARAMETER,
+      call: (c) => NdkRegisterMr(f.mrFresh, detached(), 1, 1, c),
+      after: () => expect(f.mrFresh.isRegistered).toBe(false),
+    },
+    {
+      name: 'NdkRegisterMr(a view over a detached ArrayBuffer)',
+      expected: STATUS_INVALID_PARAMETER,
+      call: (c) => NdkRegisterMr(f.mrFresh, viewOfDetached(), 1, 1, c),
+    },
+  ];
+  it.each(rows.map((row) => ({ ...row, status: ntStatusName(row.expected) })))(
+    '$name → $status',
+    runRow,
+  );
+
+  it.each([
+    ['mr.register(memory, null)', () => f.mrFresh.register(Buffer.alloc(64), bad(null))],
+    [
+      'mr.register(memory, { length: null })',
+      () => f.mrFresh.register(Buffer.alloc(64), { length: bad(null) }),
+    ],
+    [
+      'mr.register(memory, { flags: null })',
+      () => f.mrFresh.register(Buffer.alloc(64), { flags: bad(null) }),
+    ],
+    ['mr.register(a detached ArrayBuffer)', () => f.mrFresh.register(detached())],
+    ['pd.createMr(null)', () => f.pd0.createMr(bad(null))],
+  ] as const)(
+    '%s rejects with STATUS_INVALID_PARAMETER and changes nothing',
+    async (_name, call) => {
+      let promise: Promise<unknown> | undefined;
+      expect(() => {
+        promise = call();
+      }).not.toThrow();
+      await expectNdkError(promise!, STATUS_INVALID_PARAMETER);
+      expect(f.mrFresh.isRegistered).toBe(false);
+    },
+  );
+});
+
 describe('after the matrix', () => {
   it('no completion ran, nothing changed, no registration leaked; cleanup leaves zero MRs', async () => {
     await sleep(50);

@@ -105,10 +105,10 @@ it('releases every registration of a worker thread when the worker is terminated
     const { parentPort, workerData } = require('worker_threads');
     const ndk = require(workerData.lib);
     (async () => {
-      const fixture.adapter = await ndk.openAdapter(workerData.device);
-      const fixture.pd = await fixture.adapter.createPd();
+      const adapter = await ndk.openAdapter(workerData.device);
+      const pd = await adapter.createPd();
       for (const policy of ['inline', 'deferred', 'inline']) {
-        const mr = await fixture.pd.createMr({ completionPolicy: policy });
+        const mr = await pd.createMr({ completionPolicy: policy });
         await mr.register(Buffer.alloc(8192));
       }
       setInterval(() => {}, 1000); // a worker with an empty event loop would exit on its own

@@ -114,7 +114,7 @@ it("closes a protection domain's regions before the domain itself", async () => 
   expect(kernelObjects('pd')).toHaveLength(1);
 });
 
-it('closes an fixture.adapter with everything under it; await using does the same', async () => {
+it('closes an adapter with everything under it; await using does the same', async () => {
   const [device] = requireDevices();
   {
     await using other = await openAdapter(device);

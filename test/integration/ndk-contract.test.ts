@@ -212,7 +212,7 @@ describe('close ordering', () => {
       STATUS_SUCCESS,
     );
     const closed: unknown[] = [];
-    expect(NdkCloseObject(domain, (context) => closed.push(context), 'fixture.pd')).toBe(
+    expect(NdkCloseObject(domain, (context) => closed.push(context), 'pd')).toBe(
       STATUS_PENDING,
     );
     // A closing parent takes no new children.
@@ -222,7 +222,7 @@ describe('close ordering', () => {
     expect(NdkCloseObject(mr, () => closed.push('mr'), 'mr')).toBe(STATUS_SUCCESS);
     expect(closed).toEqual([]); // never inside the call that closed the child
     expect(await waitFor(() => closed.length > 0)).toBe(true);
-    expect(closed).toEqual(['fixture.pd']);
+    expect(closed).toEqual(['pd']);
     expect(domain.state).toBe(ObjectState.Closed);
     expect(kernelMrCount()).toBe(0);
   });

@@ -1,0 +1,26 @@
+/**
+ * The never-throw guarantee of the NDK-style functions.
+ *
+ * @packageDocumentation
+ */
+
+import { NtStatus } from '../status';
+
+/**
+ * Runs an NDK-style function's body: a bug inside the facade becomes `STATUS_UNSUCCESSFUL` (or
+ * `fallback`) and a warning, never an exception in the caller's NDK-style code.
+ */
+export function guarded<T = number>(
+  body: () => T,
+  fallback: T = NtStatus.STATUS_UNSUCCESSFUL as T,
+): T {
+  try {
+    return body();
+  } catch (error) {
+    process.emitWarning(`ndk-verbs internal error: ${String(error)}`, {
+      type: 'NdkVerbsWarning',
+      code: 'NDK_VERBS_INTERNAL_ERROR',
+    });
+    return fallback;
+  }
+}

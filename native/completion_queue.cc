@@ -1,0 +1,94 @@
+// Completion queues: creation with a completion channel and its waiter thread, arming, polling and
+// destruction, all from the JS thread.
+#include "completion_queue.h"
+
+#include <cerrno>
+
+#include "cq_event_thread.h"
+#include "handles.h"
+#include "result_codes.h"
+
+namespace ndkv {
+
+namespace {
+
+constexpr int kCqFields = 6;
+constexpr int kMaxPoll = 256;  // per call; JS calls again while it gets full batches
+
+}  // namespace
+
+Napi::Value CreateCq(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& device = UnwrapHandle<DeviceBox>(info[0])->core;
+  if (!info[1].IsNumber() || !info[2].IsFunction()) return Napi::Number::New(env, kBadArgument);
+  int depth = info[1].As<Napi::Number>().Int32Value();
+  if (depth < 1) return Napi::Number::New(env, kBadArgument);
+  if (device->context == nullptr) return Napi::Number::New(env, kGone);
+
+  auto core = std::make_shared<CqCore>();
+  core->device = device;
+  core->channel = ibv_create_comp_channel(device->context);
+  if (core->channel == nullptr) return Napi::Number::New(env, errno != 0 ? errno : ENOMEM);
+  core->cq = ibv_create_cq(device->context, depth, nullptr, core->channel, 0);
+  if (core->cq == nullptr) {
+    int err = errno != 0 ? errno : ENOMEM;
+    core->Destroy();
+    return Napi::Number::New(env, err);
+  }
+  int err = 0;
+  core->events = CqEventThread::Start(env, info[2].As<Napi::Function>(), core->channel, &err);
+  if (!core->events) {
+    core->Destroy();
+    return Napi::Number::New(env, err);
+  }
+  PruneExpired(device->cqs);
+  device->cqs.push_back(core);
+  return NewHandle(env, new CqBox{core});
+}
+
+Napi::Value ArmCq(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& core = UnwrapHandle<CqBox>(info[0])->core;
+  if (core->cq == nullptr) return Napi::Number::New(env, kGone);
+  return Napi::Number::New(env, ibv_req_notify_cq(core->cq, info[1].ToBoolean() ? 1 : 0));
+}
+
+Napi::Value PollCq(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& core = UnwrapHandle<CqBox>(info[0])->core;
+  if (!info[1].IsNumber()) return Napi::Number::New(env, kBadArgument);
+  int max = info[1].As<Napi::Number>().Int32Value();
+  if (max < 1) return Napi::Number::New(env, kBadArgument);
+  if (max > kMaxPoll) max = kMaxPoll;
+  if (core->cq == nullptr) return Napi::Number::New(env, kGone);
+  ibv_wc wc[kMaxPoll];
+  int n = ibv_poll_cq(core->cq, max, wc);
+  if (n < 0) return Napi::Number::New(env, EIO);  // providers report no errno here
+  auto out = Napi::Float64Array::New(env, static_cast<size_t>(n) * kCqFields);
+  for (int i = 0; i < n; i++) {
+    double* row = out.Data() + static_cast<size_t>(i) * kCqFields;
+    row[0] = static_cast<double>(wc[i].wr_id);  // ids stay below 2^53: exact
+    row[1] = wc[i].status;
+    row[2] = wc[i].opcode;  // meaningful only for successful completions
+    row[3] = wc[i].byte_len;
+    row[4] = wc[i].qp_num;
+    row[5] = wc[i].vendor_err;
+  }
+  return out;
+}
+
+Napi::Value RefCq(const Napi::CallbackInfo& info) {
+  auto& core = UnwrapHandle<CqBox>(info[0])->core;
+  if (core->cq != nullptr && core->events) core->events->SetRef(info.Env(), info[1].ToBoolean());
+  return info.Env().Undefined();
+}
+
+Napi::Value DestroyCq(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& core = UnwrapHandle<CqBox>(info[0])->core;
+  if (core->cq == nullptr) return Napi::Number::New(env, kGone);
+  if (core->HasLiveQps()) return Napi::Number::New(env, EBUSY);
+  return Napi::Number::New(env, core->Destroy());
+}
+
+}  // namespace ndkv

@@ -1,0 +1,113 @@
+#include "cq_event_thread.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <system_error>
+
+namespace ndkv {
+
+namespace {
+
+using FinalizedFlag = std::shared_ptr<std::atomic<bool>>;
+
+// Calls the JS event handler through plain Node-API, which reports failure by status instead of a
+// C++ exception: this runs outside any Node-API callback (no one could catch a throw; it would end
+// in std::terminate), and during environment teardown the call may legitimately fail. An exception
+// the handler throws stays pending, and Node reports it as an uncaught exception.
+void CallOnEvent(Napi::Env env, Napi::Function onEvent) {
+  if (env == nullptr || onEvent.IsEmpty()) return;  // the environment is going away
+  napi_value ignored;
+  napi_call_function(env, env.Undefined(), onEvent, 0, nullptr, &ignored);
+}
+
+void MarkFinalized(Napi::Env, void*, FinalizedFlag* flag) {
+  (*flag)->store(true);
+  delete flag;
+}
+
+}  // namespace
+
+std::unique_ptr<CqEventThread> CqEventThread::Start(Napi::Env env, Napi::Function onEvent,
+                                                    ibv_comp_channel* channel, int* err) {
+  std::unique_ptr<CqEventThread> self(new CqEventThread());
+  self->channel_ = channel;
+  // Non-blocking, so a spurious wake-up makes ibv_get_cq_event fail with EAGAIN instead of hanging
+  // the thread where Stop() could not reach it.
+  int flags = fcntl(channel->fd, F_GETFL);
+  if (flags < 0 || fcntl(channel->fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+    *err = errno;
+    return nullptr;
+  }
+  self->stopFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (self->stopFd_ < 0) {
+    *err = errno;
+    return nullptr;
+  }
+  self->tsfn_ = Napi::ThreadSafeFunction::New(env, onEvent, "ndk-verbs:cq", 0, 1,
+                                              new FinalizedFlag(self->finalized_), MarkFinalized,
+                                              static_cast<void*>(nullptr));
+  self->tsfn_.Unref(env);
+  try {
+    self->thread_ = std::thread([raw = self.get()] { raw->Run(); });
+  } catch (const std::system_error& e) {
+    self->tsfn_.Release();
+    self->stopped_ = true;
+    *err = e.code().value() != 0 ? e.code().value() : EAGAIN;
+    return nullptr;
+  }
+  return self;
+}
+
+CqEventThread::~CqEventThread() {
+  Stop();
+  if (stopFd_ >= 0) close(stopFd_);
+}
+
+void CqEventThread::Run() {
+  for (;;) {
+    pollfd fds[2] = {{channel_->fd, POLLIN, 0}, {stopFd_, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    if (fds[1].revents != 0) return;
+    if ((fds[0].revents & POLLIN) == 0) {
+      if (fds[0].revents != 0) return;  // POLLERR / POLLHUP: the device went away
+      continue;
+    }
+    ibv_cq* cq = nullptr;
+    void* context = nullptr;
+    if (ibv_get_cq_event(channel_, &cq, &context) != 0) continue;  // EAGAIN: nothing after all
+    // Acknowledged at once: ibv_destroy_cq waits for every event to be acknowledged.
+    ibv_ack_cq_events(cq, 1);
+    // napi_closing once the environment is shutting down: nobody is left to tell.
+    if (tsfn_.NonBlockingCall(CallOnEvent) != napi_ok) return;
+  }
+}
+
+void CqEventThread::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  uint64_t one = 1;
+  if (write(stopFd_, &one, sizeof one) < 0) {
+    // An eventfd write only fails on counter overflow, which one write cannot reach.
+  }
+  if (thread_.joinable()) thread_.join();
+  if (!finalized_->load()) tsfn_.Release();
+}
+
+void CqEventThread::SetRef(Napi::Env env, bool ref) {
+  if (stopped_ || finalized_->load()) return;
+  if (ref) {
+    tsfn_.Ref(env);
+  } else {
+    tsfn_.Unref(env);
+  }
+}
+
+}  // namespace ndkv

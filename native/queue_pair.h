@@ -1,0 +1,17 @@
+#pragma once
+#include <napi.h>
+
+namespace ndkv {
+
+// (pd, recvCq, sendCq, recvDepth, sendDepth) → handle | errno | NativeResult: an RC QP in RESET.
+Napi::Value CreateQp(const Napi::CallbackInfo& info);
+// (qp) → { gid: Buffer(16), qpn, psn, port } | NativeResult
+Napi::Value QpLocalAddress(const Napi::CallbackInfo& info);
+// (qp, gid: Buffer(16), qpn, psn, port) → 0 | errno | NativeResult: RESET → INIT → RTR → RTS.
+Napi::Value QpConnect(const Napi::CallbackInfo& info);
+// (qp) → 0 | errno | NativeResult: to the error state; outstanding requests flush.
+Napi::Value QpToError(const Napi::CallbackInfo& info);
+// (qp) → 0 | errno | NativeResult: error state, then ibv_destroy_qp.
+Napi::Value DestroyQp(const Napi::CallbackInfo& info);
+
+}  // namespace ndkv

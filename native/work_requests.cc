@@ -1,0 +1,126 @@
+// Posting work requests. The local side of every request is checked here against the region's
+// live registration (same protection domain, range inside it), under the region's lock so a
+// deregistration cannot slip between the check and the post.
+#include "work_requests.h"
+
+#include <cerrno>
+
+#include "handles.h"
+#include "result_codes.h"
+
+namespace ndkv {
+
+namespace {
+
+struct LocalSlice {
+  std::shared_ptr<MrCore> mr;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+};
+
+bool ReadUint(const Napi::Value& value, double limit, uint64_t* out) {
+  if (!value.IsNumber()) return false;
+  double d = value.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > limit || d != static_cast<double>(static_cast<uint64_t>(d))) return false;
+  *out = static_cast<uint64_t>(d);
+  return true;
+}
+
+// Reads (wrId, mr, offset, length) from info[first...]; kDone or a NativeResult.
+int ReadLocal(const Napi::CallbackInfo& info, size_t first, uint64_t* wrId, LocalSlice* slice) {
+  uint64_t length = 0;
+  if (!ReadUint(info[first], 9007199254740991.0, wrId)) return kBadArgument;
+  slice->mr = UnwrapHandle<MrBox>(info[first + 1])->core;
+  if (!ReadUint(info[first + 2], 9007199254740991.0, &slice->offset)) return kBadArgument;
+  if (!ReadUint(info[first + 3], 2147483648.0, &length)) return kBadArgument;  // verbs max 2^31
+  slice->length = static_cast<uint32_t>(length);
+  return kDone;
+}
+
+// With the region's lock held: whether the slice lies inside the live registration of a region
+// of `pd`; fills the scatter/gather entry.
+int CheckSlice(const LocalSlice& slice, const PdCore* pd, ibv_sge* sge) {
+  MrCore& mr = *slice.mr;
+  if (mr.state == MrState::kDestroyed) return kGone;
+  if (mr.state != MrState::kRegistered || mr.mr == nullptr) return kWrongState;
+  if (mr.pd.get() != pd) return kBadArgument;
+  if (slice.offset > mr.mr->length || slice.length > mr.mr->length - slice.offset) {
+    return kBadArgument;
+  }
+  sge->addr = reinterpret_cast<uint64_t>(mr.mr->addr) + slice.offset;
+  sge->length = slice.length;
+  sge->lkey = mr.mr->lkey;
+  return kDone;
+}
+
+}  // namespace
+
+Napi::Value PostSend(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& qp = UnwrapHandle<QpBox>(info[0])->core;
+  if (!info[1].IsNumber()) return Napi::Number::New(env, kBadArgument);
+  auto op = static_cast<WorkOp>(info[1].As<Napi::Number>().Int32Value());
+  uint64_t wrId = 0;
+  LocalSlice slice;
+  int read = ReadLocal(info, 2, &wrId, &slice);
+  if (read != kDone) return Napi::Number::New(env, read);
+  uint64_t remoteAddress = 0;
+  uint64_t remoteToken = 0;
+  if (op != WorkOp::kSend) {
+    bool lossless = false;
+    if (!info[6].IsBigInt()) return Napi::Number::New(env, kBadArgument);
+    remoteAddress = info[6].As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless || !ReadUint(info[7], 4294967295.0, &remoteToken)) {
+      return Napi::Number::New(env, kBadArgument);
+    }
+  }
+  ibv_send_wr wr = {};
+  ibv_sge sge = {};
+  wr.wr_id = wrId;
+  wr.send_flags = IBV_SEND_SIGNALED;
+  switch (op) {
+    case WorkOp::kWrite:
+      wr.opcode = IBV_WR_RDMA_WRITE;
+      break;
+    case WorkOp::kRead:
+      wr.opcode = IBV_WR_RDMA_READ;
+      break;
+    case WorkOp::kSend:
+      wr.opcode = IBV_WR_SEND;
+      break;
+    default:
+      return Napi::Number::New(env, kBadArgument);
+  }
+  wr.wr.rdma.remote_addr = remoteAddress;
+  wr.wr.rdma.rkey = static_cast<uint32_t>(remoteToken);
+  if (qp->qp == nullptr) return Napi::Number::New(env, kGone);
+  std::lock_guard<std::mutex> lock(slice.mr->mutex);
+  int check = CheckSlice(slice, qp->pd.get(), &sge);
+  if (check != kDone) return Napi::Number::New(env, check);
+  wr.sg_list = &sge;
+  wr.num_sge = 1;
+  ibv_send_wr* bad = nullptr;
+  return Napi::Number::New(env, ibv_post_send(qp->qp, &wr, &bad));
+}
+
+Napi::Value PostRecv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& qp = UnwrapHandle<QpBox>(info[0])->core;
+  uint64_t wrId = 0;
+  LocalSlice slice;
+  int read = ReadLocal(info, 1, &wrId, &slice);
+  if (read != kDone) return Napi::Number::New(env, read);
+  if (qp->qp == nullptr) return Napi::Number::New(env, kGone);
+  ibv_recv_wr wr = {};
+  ibv_sge sge = {};
+  wr.wr_id = wrId;
+  std::lock_guard<std::mutex> lock(slice.mr->mutex);
+  int check = CheckSlice(slice, qp->pd.get(), &sge);
+  if (check != kDone) return Napi::Number::New(env, check);
+  wr.sg_list = &sge;
+  wr.num_sge = 1;
+  ibv_recv_wr* bad = nullptr;
+  return Napi::Number::New(env, ibv_post_recv(qp->qp, &wr, &bad));
+}
+
+}  // namespace ndkv
