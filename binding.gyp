@@ -8,6 +8,7 @@
         "native/verbs_objects.cc",
         "native/device_and_pd.cc",
         "native/memory_region.cc",
+        "native/memory_window.cc",
         "native/memory_block.cc",
         "native/async_verbs_work.cc",
         "native/cq_event_thread.cc",

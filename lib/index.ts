@@ -20,6 +20,7 @@ export {
   type NdkCqNotificationCallback,
 } from './ndk/completion-queue';
 export { QueuePair, type QueuePairOptions } from './ndk/queue-pair';
+export { MemoryWindow } from './ndk/memory-window';
 export { type QpAddress } from './ndk/qp-address';
 export { type NdkSge } from './ndk/work-request';
 export { type NdkResult, type NdkRequestType } from './ndk/work-result';

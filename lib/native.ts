@@ -31,6 +31,9 @@ declare const qpBrand: unique symbol;
 export type CqHandle = { readonly [cqBrand]: true };
 /** A reliable-connected queue pair. */
 export type QpHandle = { readonly [qpBrand]: true };
+declare const mwBrand: unique symbol;
+/** A type 2 memory window. */
+export type MwHandle = { readonly [mwBrand]: true };
 
 /** What `qpLocalAddress()` reports: everything a peer needs to connect to this queue pair. */
 export interface NativeQpAddress {
@@ -133,6 +136,21 @@ export interface NativeAddon {
   ): number;
   /** Posts one receive into `length` bytes at `offset` of `mr`. */
   postRecv(qp: QpHandle, wrId: number, mr: MrHandle, offset: number, length: number): number;
+  /** Binds `mw` over `length` bytes at `offset` into `mr`; `[0, newRkey]` once posted. */
+  postBindMw(
+    qp: QpHandle,
+    mw: MwHandle,
+    wrId: number,
+    mr: MrHandle,
+    offset: number,
+    length: number,
+    mwAccess: number,
+  ): [0, number] | number;
+  /** Posts IBV_WR_LOCAL_INV of the window's current rkey. */
+  postLocalInvalidate(qp: QpHandle, mw: MwHandle, wrId: number): number;
+  /** A type 2 memory window. */
+  allocMw(pd: PdHandle): MwHandle | number;
+  deallocMw(mw: MwHandle): number;
   /** Page-aligned, natively owned memory, or an errno. */
   allocateMemory(length: number): ArrayBuffer | number;
   readonly pageSize: number;

@@ -9,6 +9,7 @@
 #include "devices.h"
 #include "memory_block.h"
 #include "memory_region.h"
+#include "memory_window.h"
 #include "queue_pair.h"
 #include "work_requests.h"
 
@@ -55,6 +56,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("destroyQp", Napi::Function::New<DestroyQp>(env, "destroyQp"));
   exports.Set("postSend", Napi::Function::New<PostSend>(env, "postSend"));
   exports.Set("postRecv", Napi::Function::New<PostRecv>(env, "postRecv"));
+  exports.Set("postBindMw", Napi::Function::New<PostBindMw>(env, "postBindMw"));
+  exports.Set("postLocalInvalidate",
+              Napi::Function::New<PostLocalInvalidate>(env, "postLocalInvalidate"));
+  exports.Set("allocMw", Napi::Function::New<AllocMw>(env, "allocMw"));
+  exports.Set("deallocMw", Napi::Function::New<DeallocMw>(env, "deallocMw"));
   exports.Set("allocateMemory", Napi::Function::New<AllocateMemory>(env, "allocateMemory"));
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
   return exports;

@@ -45,6 +45,8 @@ Napi::Value OpenDevice(const Napi::CallbackInfo& info) {
   if (context == nullptr) return Napi::Number::New(env, errno);
   auto core = std::make_shared<DeviceCore>();
   core->context = context;
+  ibv_device_attr attr;
+  core->supportsMemoryWindows = ibv_query_device(context, &attr) == 0 && attr.max_mw > 0;
   auto* data = AddonData::Of(env);
   PruneExpired(data->devices);
   data->devices.push_back(core);

@@ -49,6 +49,11 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   }
   auto view = info[1].As<Napi::Uint8Array>();
   int access = info[2].As<Napi::Number>().Int32Value();
+  // Windows bind only over regions registered for it; a region peers may reach may get windows.
+  if ((access & (IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE)) != 0 &&
+      box->core->pd->device->supportsMemoryWindows) {
+    access |= IBV_ACCESS_MW_BIND;
+  }
   bool deferred = info[3].ToBoolean();
   Napi::Function done = deferred ? DoneCallback(info, 4) : Napi::Function();
   void* addr = view.Data();

@@ -18,6 +18,9 @@ class CqEventThread;
 
 struct DeviceCore {
   ibv_context* context = nullptr;  // null once closed
+  // The device can bind memory windows (ibv_device_attr.max_mw > 0): regions that grant remote
+  // access are then registered with IBV_ACCESS_MW_BIND, so windows can be bound over them.
+  bool supportsMemoryWindows = false;
   std::vector<std::weak_ptr<struct PdCore>> pds;
   std::vector<std::weak_ptr<struct CqCore>> cqs;
   ~DeviceCore();
@@ -96,7 +99,8 @@ struct QpCore {
 
 // A memory window. `type` is IBV_MW_TYPE_1 or IBV_MW_TYPE_2.
 struct MwCore {
-  ibv_mw* mw = nullptr;  // null once deallocated
+  ibv_mw* mw = nullptr;    // null once deallocated
+  uint32_t boundRkey = 0;  // the rkey the last bind request gave the window (type 2)
   std::shared_ptr<PdCore> pd;
   ~MwCore();
   int Destroy();

@@ -123,4 +123,60 @@ Napi::Value PostRecv(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, ibv_post_recv(qp->qp, &wr, &bad));
 }
 
+Napi::Value PostBindMw(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& qp = UnwrapHandle<QpBox>(info[0])->core;
+  auto& mw = UnwrapHandle<MwBox>(info[1])->core;
+  uint64_t wrId = 0;
+  LocalSlice slice;
+  int read = ReadLocal(info, 2, &wrId, &slice);  // (wrId, mr, offset, length) as for a send
+  if (read != kDone) return Napi::Number::New(env, read);
+  uint64_t access = 0;
+  if (!ReadUint(info[6], 255.0, &access)) return Napi::Number::New(env, kBadArgument);
+  if (qp->qp == nullptr || mw->mw == nullptr) return Napi::Number::New(env, kGone);
+  if (mw->pd != qp->pd) return Napi::Number::New(env, kBadArgument);
+
+  std::lock_guard<std::mutex> lock(slice.mr->mutex);
+  ibv_sge sge = {};
+  int check = CheckSlice(slice, qp->pd.get(), &sge);
+  if (check != kDone) return Napi::Number::New(env, check);
+  ibv_send_wr wr = {};
+  wr.wr_id = wrId;
+  wr.opcode = IBV_WR_BIND_MW;
+  wr.send_flags = IBV_SEND_SIGNALED;
+  wr.bind_mw.mw = mw->mw;
+  // A type 2 bind names the window's next rkey itself: the key changes with every bind, so a token
+  // handed out for an earlier binding never reaches this one.
+  wr.bind_mw.rkey = ibv_inc_rkey(mw->mw->rkey);
+  wr.bind_mw.bind_info.mr = slice.mr->mr;
+  wr.bind_mw.bind_info.addr = sge.addr;
+  wr.bind_mw.bind_info.length = sge.length;
+  wr.bind_mw.bind_info.mw_access_flags = static_cast<unsigned int>(access);
+  ibv_send_wr* bad = nullptr;
+  int err = ibv_post_send(qp->qp, &wr, &bad);
+  if (err != 0) return Napi::Number::New(env, err);
+  mw->boundRkey = wr.bind_mw.rkey;
+  mw->mw->rkey = wr.bind_mw.rkey;
+  auto result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::Number::New(env, kDone));
+  result.Set(1u, Napi::Number::New(env, wr.bind_mw.rkey));
+  return result;
+}
+
+Napi::Value PostLocalInvalidate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& qp = UnwrapHandle<QpBox>(info[0])->core;
+  auto& mw = UnwrapHandle<MwBox>(info[1])->core;
+  uint64_t wrId = 0;
+  if (!ReadUint(info[2], 9007199254740991.0, &wrId)) return Napi::Number::New(env, kBadArgument);
+  if (qp->qp == nullptr || mw->mw == nullptr) return Napi::Number::New(env, kGone);
+  ibv_send_wr wr = {};
+  wr.wr_id = wrId;
+  wr.opcode = IBV_WR_LOCAL_INV;
+  wr.send_flags = IBV_SEND_SIGNALED;
+  wr.invalidate_rkey = mw->mw->rkey;
+  ibv_send_wr* bad = nullptr;
+  return Napi::Number::New(env, ibv_post_send(qp->qp, &wr, &bad));
+}
+
 }  // namespace ndkv

@@ -12,5 +12,9 @@ enum class WorkOp : int { kWrite = 0, kRead = 1, kSend = 2 };
 Napi::Value PostSend(const Napi::CallbackInfo& info);
 // (qp, wrId, mr, offset, length) → 0 | errno | NativeResult
 Napi::Value PostRecv(const Napi::CallbackInfo& info);
+// (qp, mw, wrId, mr, offset, length, mwAccess) → [0, newRkey] | errno | NativeResult
+Napi::Value PostBindMw(const Napi::CallbackInfo& info);
+// (qp, mw, wrId) → 0 | errno | NativeResult: IBV_WR_LOCAL_INV of the window's rkey
+Napi::Value PostLocalInvalidate(const Napi::CallbackInfo& info);
 
 }  // namespace ndkv

@@ -8,6 +8,14 @@
 /** What every child object has: a close that settles once it is closed. */
 export interface Closable {
   close(): Promise<void>;
+  /**
+   * When a parent's `close()` closes this child, among its siblings: lower first. Memory windows
+   * (0) go first: a bound window keeps its region from deregistering, and rxe makes destroying the
+   * queue pair it was bound through wait ~50 s for it. Then queue pairs (1), so nothing reaches
+   * memory any more; then regions and domains (2, the default); completion queues (3) last, since
+   * queue pairs complete into them.
+   */
+  readonly closeRank?: number;
 }
 
 /** The live children of one parent object. */

@@ -18,12 +18,15 @@ export type CompletionPolicy = 'inline' | 'deferred' | 'auto';
 /**
  * Regions smaller than this register and deregister inline under `'auto'`.
  *
- * Why 1 MiB: under SoftRoCE emulation a plain C loop takes ~50 µs + ~15 µs for 4 KiB and ~90 µs +
- * ~35 µs for 1 MiB, but ~1.3 ms + 80 µs at 64 MiB (shared/rxe-facts.md); a deferred request costs a
- * pool hop and a later event-loop turn. Up to 1 MiB, inline work stays ~0.1 ms: cheaper than the
- * hop, and well under the 2 ms event-loop delay budget. `npm run bench` re-measures this.
+ * Why 16 MiB (was 1 MiB), from `npm run bench` (2026-11-26, SoftRoCE VM, 2 TCG vCPUs, rxe0; medians
+ * per register+deregister pair): inline costs 0.22 ms at 1 MiB, 0.60 ms at 16 MiB and 1.5 ms at
+ * 64 MiB — the time it holds the event loop — while a deferred request costs 1.3–2.6 ms more than
+ * inline up to 1 MiB (2.6 ms vs 0.22 ms at 1 MiB, 3.9 ms vs 0.60 ms at 16 MiB): the pool hop and
+ * the later event-loop turn, not verbs. Below 16 MiB inline stays under ~0.6 ms, well inside the
+ * 2 ms event-loop budget, and is 4–12× faster for the caller; from 16 MiB on, pinning time grows
+ * towards the budget, so deferral pays. On native hardware both sides shrink; the pool hop stays.
  */
-export const AUTO_INLINE_LIMIT_BYTES = 1024 * 1024;
+export const AUTO_INLINE_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /**
  * Whether a request on a region of `lengthBytes` runs deferred.

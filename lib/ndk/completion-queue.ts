@@ -56,6 +56,8 @@ const WC_WR_FLUSH_ERR = 5;
 export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
   /** How many completions it holds. */
   readonly depth: number;
+  /** @internal A parent's `close()` closes this kind of child at this rank; see `Closable`. */
+  readonly closeRank = 3;
   readonly #handle: CqHandle;
 
   /**
@@ -233,6 +235,7 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
   }
 
   #deliver(record: WorkRecord, result: NdkResult): void {
+    record.onResult?.(result);
     if (this.#mode.kind === 'ndk') this.#backlog.push(result);
     if (record.settle) {
       const settle = record.settle;

@@ -77,6 +77,8 @@ export class MemoryRegion {
   readonly #policy: CompletionPolicy;
   #state = ObjectState.Open;
   #registered = false;
+  // Memory windows bound (or being bound) over this region: verbs refuses its deregistration.
+  #boundWindows = 0;
   #pending: 'register' | 'deregister' | undefined;
   #afterPending: Array<() => void> = [];
   #closed: Promise<void> | undefined;
@@ -213,6 +215,16 @@ export class MemoryRegion {
     return this.#finishClose(done);
   }
 
+  /** @internal A memory window was bound over this region (its bind posted). */
+  windowBound(): void {
+    this.#boundWindows += 1;
+  }
+
+  /** @internal A memory window over this region was invalidated, failed to bind or was closed. */
+  windowUnbound(): void {
+    this.#boundWindows -= 1;
+  }
+
   // ---- promise API ----
 
   /**
@@ -278,16 +290,31 @@ export class MemoryRegion {
 
   #deregister(done: OutcomeCallback): Outcome {
     if (!runsDeferred(this.#policy, this.#record.length, this.#context.mayBlock())) {
-      const outcome = fromNative(native.mrDeregister(this.#handle, false), 'ibv_dereg_mr');
+      const outcome = this.#deregistration(native.mrDeregister(this.#handle, false));
       if (ntSuccess(outcome.status)) this.#nowDeregistered();
       return outcome;
     }
     const started = native.mrDeregister(this.#handle, true, (errno) => {
-      const outcome = fromNative(errno, 'ibv_dereg_mr');
+      const outcome = this.#deregistration(errno);
       if (ntSuccess(outcome.status)) this.#nowDeregistered();
       this.#complete(outcome, done);
     });
     return this.#started(started, 'deregister', 'ibv_dereg_mr');
+  }
+
+  // What ibv_dereg_mr's answer means. With memory windows bound the region is busy, whatever errno
+  // the driver chose for it: rxe says EINVAL ("mr has mw's bound"), which the errno table alone
+  // would call STATUS_INVALID_PARAMETER.
+  #deregistration(result: number): Outcome {
+    const outcome = fromNative(result, 'ibv_dereg_mr');
+    if (result > 0 && this.#boundWindows > 0) {
+      return {
+        ...outcome,
+        status: NtStatus.STATUS_DEVICE_BUSY,
+        detail: 'memory windows are bound',
+      };
+    }
+    return outcome;
   }
 
   #started(result: number, what: 'register' | 'deregister', syscall: string): Outcome {

@@ -15,6 +15,8 @@ import { Adapter } from './adapter';
 import { CompletionQueue, type NdkCqNotificationCallback } from './completion-queue';
 import { guarded } from './guarded';
 import { type NdkCreateCompletion, type NdkOut } from './ndk-functions';
+import { type MemoryRegion } from './memory-region';
+import { MemoryWindow } from './memory-window';
 import { ProtectionDomain } from './protection-domain';
 import { type QpAddress } from './qp-address';
 import { QueuePair } from './queue-pair';
@@ -192,6 +194,78 @@ export function NdkSend(
 /** Posts a receive into the one entry of `sgl` (allowed before connecting); as {@link NdkWrite}. */
 export function NdkReceive(qp: QueuePair, requestContext: unknown, sgl: NdkSge | NdkSge[]): number {
   return post(qp, 'receive', requestContext, sgl, 0);
+}
+
+/**
+ * Creates a memory window (type 2, unbound) into `out.value`. Completes inline.
+ * @returns `STATUS_SUCCESS`; `STATUS_INVALID_HANDLE`; `STATUS_INVALID_PARAMETER`;
+ *   `STATUS_NOT_SUPPORTED` when the device has no memory windows.
+ */
+export function NdkCreateMw(
+  pd: ProtectionDomain,
+  createCompletion: NdkCreateCompletion,
+  _requestContext: unknown,
+  out: NdkOut<MemoryWindow>,
+): number {
+  return guarded(() => {
+    if (!ProtectionDomain.is(pd)) return STATUS_INVALID_HANDLE;
+    if (typeof createCompletion !== 'function' || !isOut(out)) return STATUS_INVALID_PARAMETER;
+    const outcome = pd.requestCreateMw();
+    if (outcome.mw) out.value = outcome.mw;
+    return outcome.status;
+  });
+}
+
+/**
+ * Binds `mw` over `length` bytes at `offset` into the registered region `mr`, granting `flags`
+ * (`NDK_MR_FLAG_ALLOW_REMOTE_READ` and/or `_REMOTE_WRITE`). Posted on `qp` (same protection domain,
+ * connected); the result arrives on its initiator completion queue, and once it succeeded
+ * `NdkGetRemoteTokenFromMw` gives the window's token. While bound, the region cannot be
+ * deregistered (`STATUS_DEVICE_BUSY`).
+ * @returns `STATUS_SUCCESS` (posted); `STATUS_INVALID_DEVICE_STATE` when already bound;
+ *   `STATUS_DEVICE_BUSY` with a bind or invalidation pending; `STATUS_INVALID_HANDLE`;
+ *   `STATUS_INVALID_PARAMETER`; `STATUS_INVALID_BUFFER_SIZE` outside the registration.
+ */
+export function NdkBind(
+  qp: QueuePair,
+  requestContext: unknown,
+  mr: MemoryRegion,
+  mw: MemoryWindow,
+  offset: number,
+  length: number,
+  flags: number,
+): number {
+  return guarded(() => {
+    if (!QueuePair.is(qp)) return STATUS_INVALID_HANDLE;
+    return qp.requestBind(requestContext, mr, mw, offset, length, flags).status;
+  });
+}
+
+/**
+ * Invalidates `mw` (a local invalidation posted on `qp`): once its result arrives with success, the
+ * window's token grants nothing.
+ * @returns `STATUS_SUCCESS` (posted); `STATUS_INVALID_DEVICE_STATE` when not bound;
+ *   `STATUS_DEVICE_BUSY`; `STATUS_INVALID_HANDLE`.
+ */
+export function NdkInvalidate(qp: QueuePair, requestContext: unknown, mw: MemoryWindow): number {
+  return guarded(() => {
+    if (!QueuePair.is(qp)) return STATUS_INVALID_HANDLE;
+    return qp.requestInvalidate(requestContext, mw).status;
+  });
+}
+
+/**
+ * The window's remote token into `out.value`, while it is bound.
+ * @returns `STATUS_SUCCESS`; `STATUS_INVALID_DEVICE_STATE` when not bound; `STATUS_INVALID_HANDLE`.
+ */
+export function NdkGetRemoteTokenFromMw(mw: MemoryWindow, out: NdkOut<number>): number {
+  return guarded(() => {
+    if (!MemoryWindow.is(mw)) return STATUS_INVALID_HANDLE;
+    if (!isOut(out)) return STATUS_INVALID_PARAMETER;
+    const outcome = mw.token();
+    if (outcome.token !== undefined) out.value = outcome.token;
+    return outcome.status;
+  });
 }
 
 function post(

@@ -12,6 +12,7 @@ import { NtStatus } from '../status';
 import { Adapter, type AdapterOptions } from './adapter';
 import { CompletionQueue } from './completion-queue';
 import { MemoryRegion, type MemoryRegionOptions } from './memory-region';
+import { MemoryWindow } from './memory-window';
 import { guarded } from './guarded';
 import { type Outcome } from './outcome';
 import { ProtectionDomain } from './protection-domain';
@@ -37,7 +38,8 @@ export type NdkCreateCompletion<Context = unknown> = (
 export type NdkCloseCompletion<Context = unknown> = (requestContext: Context) => void;
 
 /** Any object `NdkCloseObject` takes. */
-export type NdkObject = Adapter | ProtectionDomain | MemoryRegion | CompletionQueue | QueuePair;
+export type NdkObject =
+  Adapter | ProtectionDomain | MemoryRegion | MemoryWindow | CompletionQueue | QueuePair;
 
 const { STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } = NtStatus;
 
@@ -173,6 +175,7 @@ export function NdkCloseObject<Context>(
       !Adapter.is(object) &&
       !ProtectionDomain.is(object) &&
       !MemoryRegion.is(object) &&
+      !MemoryWindow.is(object) &&
       !CompletionQueue.is(object) &&
       !QueuePair.is(object)
     ) {

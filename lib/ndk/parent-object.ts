@@ -12,7 +12,9 @@ import { ObjectState } from './object-state';
 import { type Outcome, PENDING, refused, SUCCESS } from './outcome';
 
 /** An object with children; closes after them. */
-export abstract class ParentObject<Child extends { close(): Promise<void> }> {
+export abstract class ParentObject<
+  Child extends { close(): Promise<void>; readonly closeRank?: number },
+> {
   /** @internal */
   protected readonly children = new Children<Child>();
   #state = ObjectState.Open;
@@ -51,7 +53,12 @@ export abstract class ParentObject<Child extends { close(): Promise<void> }> {
   /** Closes every child, then this object. Closing twice is harmless. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      await Promise.all(this.children.reachable().map((child) => child.close()));
+      const children = this.children.reachable();
+      const ranks = [...new Set(children.map(closeRankOf))].sort((a, b) => a - b);
+      for (const rank of ranks) {
+        const group = children.filter((child) => closeRankOf(child) === rank);
+        await Promise.all(group.map((child) => child.close()));
+      }
       await new Promise<void>((resolve) => {
         const outcome = this.requestClose(resolve);
         if (outcome.status !== NtStatus.STATUS_PENDING) resolve();
@@ -69,4 +76,8 @@ export abstract class ParentObject<Child extends { close(): Promise<void> }> {
     this.#state = ObjectState.Closed;
     this.releaseNative();
   }
+}
+
+function closeRankOf(child: { closeRank?: number }): number {
+  return child.closeRank ?? 2;
 }

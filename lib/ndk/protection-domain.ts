@@ -10,6 +10,7 @@ import { type Children, type Closable } from './children';
 import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
 import { type CompletionPolicy, isCompletionPolicy } from './completion-policy';
 import { MemoryRegion, type MemoryRegionOptions } from './memory-region';
+import { MemoryWindow } from './memory-window';
 import { errorOf, fromNative, optionsRefusal, type Outcome, refused, SUCCESS } from './outcome';
 import { CompletionQueue } from './completion-queue';
 import { ParentObject } from './parent-object';
@@ -88,6 +89,27 @@ export class ProtectionDomain extends ParentObject<Closable> {
       options,
     );
     return { ...SUCCESS, mr };
+  }
+
+  /** @internal `NdkCreateMw`: a type 2 memory window, unbound. */
+  requestCreateMw(): Outcome & { mw?: MemoryWindow } {
+    if (!this.isOpen) {
+      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the protection domain is closed');
+    }
+    const handle = native.allocMw(this.#handle);
+    if (typeof handle === 'number') return fromNative(handle, 'ibv_alloc_mw');
+    const mw = new MemoryWindow(handle, {
+      parent: this,
+      deviceName: this.#context.deviceName,
+      siblings: this.children,
+    });
+    return { ...SUCCESS, mw };
+  }
+
+  /** Creates a memory window (type 2), unbound. @throws NdkError (rejects) when closed. */
+  createMw(): Promise<MemoryWindow> {
+    const outcome = this.requestCreateMw();
+    return outcome.mw ? Promise.resolve(outcome.mw) : Promise.reject(errorOf(outcome));
   }
 
   /** @internal `NdkCreateQp`: an RC queue pair whose requests complete into the given queues. */

@@ -14,10 +14,12 @@ import { NdkError, NtStatus, ntSuccess } from '../status';
 import { type Children, type Closable } from './children';
 import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
 import { type CompletionQueue } from './completion-queue';
+import { type MemoryRegion } from './memory-region';
+import { MemoryWindow } from './memory-window';
 import { ObjectState } from './object-state';
 import { errorOf, fromNative, type Outcome, PENDING, refused, SUCCESS } from './outcome';
 import { formatGid, isPeerRefusal, peerAddress, type QpAddress } from './qp-address';
-import { isWorkRefusal, localSlice, type NdkSge, remoteSide } from './work-request';
+import { isWorkRefusal, localSlice, type NdkSge, remoteSide, windowAccess } from './work-request';
 import { nextWrId, type NdkRequestType, type NdkResult } from './work-result';
 
 /** How long a closing queue pair waits for verbs to flush its requests before it cancels them. */
@@ -48,6 +50,8 @@ export interface QueuePairOptions {
 export class QueuePair implements Closable {
   /** The context given at creation, reported in every result of this queue pair. */
   readonly qpContext: unknown;
+  /** @internal A parent's `close()` closes this kind of child at this rank; see `Closable`. */
+  readonly closeRank = 1;
   readonly #handle: QpHandle;
 
   /**
@@ -180,6 +184,95 @@ export class QueuePair implements Closable {
     return SUCCESS;
   }
 
+  /**
+   * @internal `NdkBind`: binds `mw` over `length` bytes at `offset` into `mr` with the remote access
+   * `flags` grant (`NDK_MR_FLAG_ALLOW_REMOTE_READ` / `_WRITE` bits). Its completion arrives through
+   * the initiator queue like any request; the window's token is valid once it succeeded.
+   */
+  requestBind(
+    requestContext: unknown,
+    mr: unknown,
+    mw: unknown,
+    offset: unknown,
+    length: unknown,
+    flags: unknown,
+    settle?: (result: NdkResult) => void,
+  ): Outcome {
+    if (this.#state !== ObjectState.Open) {
+      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
+    }
+    if (!MemoryWindow.is(mw)) return refused(NtStatus.STATUS_INVALID_HANDLE, 'not a memory window');
+    const refusal = mw.refuseRequest('bind');
+    if (refusal) return refusal;
+    const local = localSlice({ mr, offset, length });
+    if (isWorkRefusal(local)) return local;
+    const access = windowAccess(flags);
+    if (access === undefined) {
+      return refused(
+        NtStatus.STATUS_INVALID_PARAMETER,
+        'flags must grant remote read and/or write',
+      );
+    }
+    if (!this.#connected) {
+      return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the queue pair is not connected');
+    }
+    const region = mr as MemoryRegion;
+    const wrId = nextWrId();
+    const onResult = (result: NdkResult) => mw.bindCompleted(ntSuccess(result.status));
+    this.#initiatorCq.track(wrId, { type: 'bind', requestContext, qp: this, settle, onResult });
+    const posted = native.postBindMw(
+      this.#handle,
+      mw.handle,
+      wrId,
+      local.handle,
+      local.offset,
+      local.length,
+      access,
+    );
+    if (typeof posted === 'number') {
+      this.#initiatorCq.untrack(wrId);
+      return fromNative(posted, 'ibv_post_send');
+    }
+    mw.bindPosted(region, posted[1]);
+    this.#outstanding += 1;
+    return SUCCESS;
+  }
+
+  /** @internal `NdkInvalidate`: revokes the window's token (a local invalidation). */
+  requestInvalidate(
+    requestContext: unknown,
+    mw: unknown,
+    settle?: (result: NdkResult) => void,
+  ): Outcome {
+    if (this.#state !== ObjectState.Open) {
+      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
+    }
+    if (!MemoryWindow.is(mw)) return refused(NtStatus.STATUS_INVALID_HANDLE, 'not a memory window');
+    const refusal = mw.refuseRequest('invalidate');
+    if (refusal) return refusal;
+    if (!this.#connected) {
+      return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the queue pair is not connected');
+    }
+    const wrId = nextWrId();
+    const onResult = (result: NdkResult) => mw.invalidateCompleted(ntSuccess(result.status));
+    this.#initiatorCq.track(wrId, {
+      type: 'invalidate',
+      requestContext,
+      qp: this,
+      settle,
+      onResult,
+    });
+    const result = native.postLocalInvalidate(this.#handle, mw.handle, wrId);
+    const outcome = fromNative(result, 'ibv_post_send');
+    if (outcome.status !== NtStatus.STATUS_SUCCESS) {
+      this.#initiatorCq.untrack(wrId);
+      return outcome;
+    }
+    mw.invalidatePosted();
+    this.#outstanding += 1;
+    return SUCCESS;
+  }
+
   /** @internal One of this queue pair's requests was polled from a completion queue. */
   requestDone(): void {
     this.#outstanding -= 1;
@@ -261,6 +354,21 @@ export class QueuePair implements Closable {
     return this.#post('receive', local);
   }
 
+  /**
+   * Binds `mw` over `local` (a slice of a registered region) granting `flags` (remote read and/or
+   * write bits of `NdkMrFlags`); resolves once bound — then `mw.remoteToken` grants that access.
+   */
+  bind(mw: MemoryWindow, local: NdkSge, flags: number): Promise<NdkResult> {
+    return this.#settled('bind', (settle) =>
+      this.requestBind(undefined, local.mr, mw, local.offset ?? 0, local.length, flags, settle),
+    );
+  }
+
+  /** Invalidates `mw`: once this resolves its token grants nothing. */
+  invalidate(mw: MemoryWindow): Promise<NdkResult> {
+    return this.#settled('invalidate', (settle) => this.requestInvalidate(undefined, mw, settle));
+  }
+
   /** Closes the queue pair, flushing outstanding requests first. Closing twice is harmless. */
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {
@@ -285,12 +393,23 @@ export class QueuePair implements Closable {
     address?: bigint | number,
     token?: number,
   ): Promise<NdkResult> {
+    return this.#settled(type, (settle) =>
+      this.requestPost(type, undefined, local, address, token, settle),
+    );
+  }
+
+  // Starts a request and settles its promise with the request's own result: resolved on success,
+  // rejected with an NdkError carrying the result's status otherwise.
+  #settled(
+    type: NdkRequestType,
+    start: (settle: (result: NdkResult) => void) => Outcome,
+  ): Promise<NdkResult> {
     return new Promise<NdkResult>((resolve, reject) => {
       const settle = (result: NdkResult) => {
         if (ntSuccess(result.status)) resolve(result);
         else reject(new NdkError(result.status, { message: `${type}: ${result.verbsStatus}` }));
       };
-      const outcome = this.requestPost(type, undefined, local, address, token, settle);
+      const outcome = start(settle);
       if (outcome.status !== NtStatus.STATUS_SUCCESS) reject(errorOf(outcome));
     });
   }

@@ -91,3 +91,21 @@ export function isWorkRefusal<T extends object>(value: T | Outcome): value is Ou
 function isSafeUint(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
+
+// ibv_access_flags a window may grant.
+const IBV_ACCESS_REMOTE_WRITE = 2;
+const IBV_ACCESS_REMOTE_READ = 4;
+
+/**
+ * The window access for bind `flags`: the remote bits of `NdkMrFlags` — `NDK_MR_FLAG_ALLOW_REMOTE_READ`
+ * (0x2) and/or `NDK_MR_FLAG_ALLOW_REMOTE_WRITE` (0x5) — or undefined for anything else.
+ */
+export function windowAccess(flags: unknown): number | undefined {
+  if (typeof flags !== 'number' || !Number.isInteger(flags) || (flags & ~0x7) !== 0) {
+    return undefined;
+  }
+  let access = 0;
+  if (flags & 0x2) access |= IBV_ACCESS_REMOTE_READ;
+  if (flags & 0x4) access |= IBV_ACCESS_REMOTE_WRITE;
+  return access === 0 ? undefined : access;
+}

@@ -8,7 +8,7 @@
 import { ntStatusFromWcStatus, wcStatusName } from '../status';
 
 /** The kinds of work request ndk-verbs posts. */
-export type NdkRequestType = 'write' | 'read' | 'send' | 'receive';
+export type NdkRequestType = 'write' | 'read' | 'send' | 'receive' | 'bind' | 'invalidate';
 
 /** `NDK_RESULT`: one completed work request, as `NdkGetCqResults` and the promise API report it. */
 export interface NdkResult<RequestContext = unknown, QpContext = unknown> {
@@ -34,6 +34,8 @@ export interface WorkRecord {
   readonly qp: { readonly qpContext: unknown; requestDone(): void };
   /** The promise API's settle function, when the request came from it. */
   readonly settle?: (result: NdkResult) => void;
+  /** The facade's own bookkeeping for the result (a window's bind state), before anyone hears of it. */
+  readonly onResult?: (result: NdkResult) => void;
 }
 
 /** Builds the result of `record` from a polled completion's status and byte count. */

@@ -212,9 +212,7 @@ describe('close ordering', () => {
       STATUS_SUCCESS,
     );
     const closed: unknown[] = [];
-    expect(NdkCloseObject(domain, (context) => closed.push(context), 'pd')).toBe(
-      STATUS_PENDING,
-    );
+    expect(NdkCloseObject(domain, (context) => closed.push(context), 'pd')).toBe(STATUS_PENDING);
     // A closing parent takes no new children.
     expect(NdkCreateMr(domain, false, () => {}, 0, {})).toBe(NtStatus.STATUS_INVALID_HANDLE);
     await settle();

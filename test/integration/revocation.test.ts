@@ -211,3 +211,19 @@ it('deregistration during a stream of WRITEs: each completes exactly once, none 
   expect(NdkCloseObject(requester, () => (closed = true), null)).toBe(NtStatus.STATUS_SUCCESS);
   expect(closed).toBe(false);
 });
+
+it('closing a queue pair with a receive posted cancels the receive and completes the close', async () => {
+  const { responder } = await connectedPair(local, remote);
+  const sink = await exposed(Buffer.alloc(SIZE));
+  const received = responder.receive({ mr: sink, length: 64 }).then(
+    () => 'received',
+    (error: Error & { statusName?: string }) => error.statusName,
+  );
+  const order: string[] = [];
+  const status = NdkCloseObject(responder, () => order.push('closed'), null);
+  expect(status).toBe(NtStatus.STATUS_PENDING);
+  expect(await received).toBe('STATUS_CANCELLED');
+  expect(await waitFor(() => order.length > 0)).toBe(true);
+  expect(order).toEqual(['closed']);
+  await sink.close();
+});

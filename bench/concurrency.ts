@@ -1,0 +1,89 @@
+/**
+ * Test 3: deregistration throughput. 1,000 regions of 1 MiB are registered, then deregistered:
+ * by the C loop one by one, by NDK-style deferred requests all issued at once (the libuv pool runs
+ * them in parallel), and — for reference — by NDK-style inline requests one by one.
+ *
+ * @packageDocumentation
+ */
+
+import { performance } from 'node:perf_hooks';
+
+import { allocate, NdkDeregisterMr, NtStatus, type ProtectionDomain } from '../lib';
+import { cSequential } from './c-baseline';
+import { CONCURRENCY, DEVICE } from './config';
+import { collectGarbage } from './gc';
+import { createMr, deregisterInline, expectStatus, register, registerInline } from './ndk';
+import { type Progress } from './progress';
+import { type ConcurrencyResult } from './result';
+import { median, round } from './stats';
+
+/** Progress units this test reports. */
+export const CONCURRENCY_UNITS = 3 * CONCURRENCY.rounds;
+
+const { regionBytes, count, rounds } = CONCURRENCY;
+
+/** Runs the test (C first, so the two never hold their 1,000 MiB at the same time). */
+export async function measureConcurrency(
+  pd: ProtectionDomain,
+  progress: Progress,
+): Promise<ConcurrencyResult> {
+  const cRounds: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    progress.task(`concurrency: C, ${count} regions one by one (round ${r + 1})`);
+    const c = cSequential(DEVICE, regionBytes, count);
+    cRounds.push(count / (c.deregisterNs / 1e9));
+    progress.advance();
+  }
+
+  const blocks = Array.from({ length: count }, () => allocate(regionBytes));
+  for (const block of blocks) new Uint8Array(block).fill(1); // faulted in, like the C program's
+  const deferredMrs = blocks.map(() => createMr(pd, 'deferred'));
+  const inlineMrs = blocks.map(() => createMr(pd, 'inline'));
+  const deferredRounds: number[] = [];
+  const inlineRounds: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    progress.task(`concurrency: deferred, ${count} regions at once (round ${r + 1})`);
+    await Promise.all(deferredMrs.map((mr, i) => register(mr, blocks[i], regionBytes)));
+    deferredRounds.push(count / ((await deregisterAllAtOnce(deferredMrs)) / 1000));
+    progress.advance();
+
+    progress.task(`concurrency: inline, ${count} regions one by one (round ${r + 1})`);
+    inlineMrs.forEach((mr, i) => registerInline(mr, blocks[i], regionBytes));
+    const t0 = performance.now();
+    inlineMrs.forEach((mr) => deregisterInline(mr));
+    inlineRounds.push(count / ((performance.now() - t0) / 1000));
+    progress.advance();
+  }
+  await Promise.all([...deferredMrs, ...inlineMrs].map((mr) => mr.close()));
+  blocks.length = 0;
+  collectGarbage();
+
+  const cSequentialPerS = round(median(cRounds), 0);
+  const deferredConcurrentPerS = round(median(deferredRounds), 0);
+  return {
+    regionBytes,
+    count,
+    rounds,
+    cSequentialPerS,
+    deferredConcurrentPerS,
+    inlineSequentialPerS: round(median(inlineRounds), 0),
+    cRoundsPerS: cRounds.map((v) => round(v, 0)),
+    deferredRoundsPerS: deferredRounds.map((v) => round(v, 0)),
+    ratio: round(deferredConcurrentPerS / cSequentialPerS, 3),
+  };
+}
+
+// Issues every deregistration before any completes; returns ms until the last completion.
+function deregisterAllAtOnce(mrs: ReturnType<typeof createMr>[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let left = mrs.length;
+    const t0 = performance.now();
+    for (const mr of mrs) {
+      const status = NdkDeregisterMr(mr, (_context, late) => {
+        if (late !== NtStatus.STATUS_SUCCESS) reject(new Error(`deregister: status ${late}`));
+        else if (--left === 0) resolve(performance.now() - t0);
+      });
+      expectStatus('NdkDeregisterMr (deferred)', status, NtStatus.STATUS_PENDING);
+    }
+  });
+}

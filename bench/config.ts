@@ -1,0 +1,46 @@
+/**
+ * What the benchmark measures and how many times: one place to tune the run's length.
+ * Iteration counts are scaled by size so that the whole run stays within a few minutes in the
+ * TCG-emulated SoftRoCE VM while medians stay stable (checked across runs).
+ *
+ * @packageDocumentation
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** The device every measurement uses. */
+export const DEVICE = process.env.NDKV_BENCH_DEVICE ?? 'rxe0';
+
+/** Region sizes of the per-operation test, with register+deregister pairs per path. */
+export const PER_OP_SIZES: ReadonlyArray<{ bytes: number; iterations: number }> = [
+  { bytes: 4 * KiB, iterations: 2000 },
+  { bytes: 64 * KiB, iterations: 1000 },
+  { bytes: 1 * MiB, iterations: 400 },
+  { bytes: 16 * MiB, iterations: 100 },
+  { bytes: 64 * MiB, iterations: 50 },
+];
+
+/**
+ * The per-operation iterations run in this many rounds, the paths interleaved (C, inline,
+ * deferred, promise, then again), so a slow phase of the emulator does not fall on one path.
+ */
+export const PER_OP_ROUNDS = 5;
+
+/** Untimed pairs before each path's timed ones in a round. */
+export const PER_OP_WARMUP = 5;
+
+/** Event-loop test: 16 × 64 MiB = 1 GiB registered, then deregistered, `rounds` times. */
+export const EVENT_LOOP = { regionBytes: 64 * MiB, regionCount: 16, rounds: 3, resolutionMs: 1 };
+
+/** Concurrency test: 1,000 × 1 MiB, deregistered all at once vs one by one. */
+export const CONCURRENCY = { regionBytes: 1 * MiB, count: 1000, rounds: 3 };
+
+/** Leak check: register/deregister cycles at 4 KiB, inline. */
+export const LEAK = {
+  bytes: 4 * KiB,
+  cycles: 100_000,
+  warmupCycles: 2000,
+  /** Run fewer cycles (and say so) if the measured rate says the full count takes longer. */
+  maxSeconds: 300,
+};

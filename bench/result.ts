@@ -1,0 +1,118 @@
+/**
+ * The shape of one benchmark run: what `bench/run.ts` measures inside the VM (or on an RDMA host)
+ * and prints after {@link RESULT_MARKER}, and what `bench/report.ts` turns into the table, the JSON
+ * file and the SVG chart.
+ *
+ * @packageDocumentation
+ */
+
+/** Prefix of the one stdout line that carries the JSON result out of the VM. */
+export const RESULT_MARKER = 'NDKV-BENCH-RESULT ';
+
+/** Summary of per-operation samples, in microseconds. */
+export interface Summary {
+  readonly n: number;
+  readonly medianUs: number;
+  readonly p99Us: number;
+  readonly meanUs: number;
+}
+
+/** The four ways of doing one register + deregister pair that the benchmark compares. */
+export type PathName = 'c' | 'inline' | 'deferred' | 'promise';
+
+/** Register + deregister cost at one region size. */
+export interface PerOpRow {
+  readonly bytes: number;
+  readonly iterations: number;
+  readonly paths: Record<PathName, Summary>;
+  /** Median of each Node path divided by the C median. */
+  readonly ratioToC: Record<Exclude<PathName, 'c'>, number>;
+}
+
+/** Event-loop delay seen by `monitorEventLoopDelay`, in milliseconds. */
+export interface Delay {
+  readonly maxMs: number;
+  readonly p99Ms: number;
+  readonly samples: number;
+}
+
+/** One completion policy in the event-loop test. */
+export interface PolicyDelays {
+  readonly register: Delay;
+  readonly deregister: Delay;
+  /** Median wall time of one deregistration phase (all regions), ms. */
+  readonly deregisterWallMs: number;
+}
+
+/** Event-loop responsiveness while registering and deregistering ≥ 1 GiB. */
+export interface EventLoopResult {
+  readonly regionBytes: number;
+  readonly regionCount: number;
+  readonly rounds: number;
+  readonly resolutionMs: number;
+  /** The same monitor over an idle event loop: the noise floor of this machine. */
+  readonly idle: Delay;
+  readonly inline: PolicyDelays;
+  readonly deferred: PolicyDelays;
+}
+
+/** Deregistration throughput: all requests at once (deferred) vs one by one. */
+export interface ConcurrencyResult {
+  readonly regionBytes: number;
+  readonly count: number;
+  readonly rounds: number;
+  /** Regions per second, median over rounds. */
+  readonly cSequentialPerS: number;
+  readonly deferredConcurrentPerS: number;
+  readonly inlineSequentialPerS: number;
+  readonly cRoundsPerS: readonly number[];
+  readonly deferredRoundsPerS: readonly number[];
+  /** deferredConcurrentPerS / cSequentialPerS. */
+  readonly ratio: number;
+}
+
+/** RSS and kernel MR count around many register/deregister cycles. */
+export interface LeakResult {
+  readonly requestedCycles: number;
+  readonly cycles: number;
+  readonly bytes: number;
+  /** Cycles per second measured first, on the warm-up cycles. */
+  readonly warmupRatePerS: number;
+  readonly ratePerS: number;
+  readonly rssBeforeBytes: number;
+  readonly rssAfterBytes: number;
+  readonly mrBefore: number;
+  readonly mrAfter: number;
+  /** Why fewer cycles than requested ran, when they did. */
+  readonly reducedBecause?: string;
+}
+
+/** Where the figures came from. */
+export interface MachineInfo {
+  readonly place: string;
+  readonly nproc: number;
+  readonly cpuModel: string;
+  readonly kernel: string;
+  readonly node: string;
+  readonly memTotalMiB: number;
+  readonly device: string;
+  readonly uvThreadpoolSize: number;
+  /** Filled in on the host by the report when the run was in the VM. */
+  hostCpuModel?: string;
+  hostNproc?: number;
+}
+
+/** A whole run. */
+export interface BenchResult {
+  readonly version: 1;
+  readonly startedAt: string;
+  readonly durationS: number;
+  readonly machine: MachineInfo;
+  readonly autoInlineLimitBytes: number;
+  readonly perOp: readonly PerOpRow[];
+  readonly eventLoop: EventLoopResult;
+  readonly concurrency: ConcurrencyResult;
+  readonly leak: LeakResult;
+  /** Wall time of the whole `npm run bench`, VM boot included; set by the report. */
+  wallS?: number;
+}

@@ -1,0 +1,114 @@
+/**
+ * The readable stdout report of a run: machine, the four tests as aligned tables, and the targets.
+ *
+ * @packageDocumentation
+ */
+
+import { label } from './per-op';
+import { type BenchResult } from './result';
+import { checkTargets } from './targets';
+
+/** Renders rows as columns padded to their widest cell; first row is the header. */
+export function columns(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const line = (row: readonly string[]) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)]
+    .map((text) => `  ${text.trimEnd()}`)
+    .join('\n');
+}
+
+const us = (value: number) => (value >= 1000 ? value.toFixed(0) : value.toFixed(1));
+const ms = (value: number) => value.toFixed(2);
+
+/** The whole report as text. */
+export function renderReport(result: BenchResult): string {
+  const { machine: m, eventLoop: loop, concurrency: conc, leak } = result;
+  const out: string[] = [];
+  out.push(
+    `ndk-verbs bench, ${result.startedAt}: ${m.place}, device ${m.device}`,
+    `  guest/host: nproc ${m.nproc}, CPU "${m.cpuModel}", kernel ${m.kernel}, ${m.memTotalMiB} MiB, ` +
+      `node ${m.node}, libuv pool ${m.uvThreadpoolSize}` +
+      (m.hostCpuModel ? `; host: nproc ${m.hostNproc}, CPU "${m.hostCpuModel}"` : ''),
+    `  measured in ${result.durationS} s` +
+      (result.wallS ? ` (whole npm run bench: ${result.wallS} s)` : ''),
+    '',
+    '1. register + deregister, per pair (µs; median / p99; ratio = median / C median)',
+  );
+  const perOp = [['size', 'n', 'C', 'inline', 'deferred', 'promise (auto)', 'ratio i/d/p']];
+  for (const row of result.perOp) {
+    const cell = (s: { medianUs: number; p99Us: number }) => `${us(s.medianUs)} / ${us(s.p99Us)}`;
+    const r = row.ratioToC;
+    perOp.push([
+      label(row.bytes),
+      String(row.iterations),
+      cell(row.paths.c),
+      cell(row.paths.inline),
+      cell(row.paths.deferred),
+      cell(row.paths.promise),
+      `${r.inline.toFixed(2)} / ${r.deferred.toFixed(2)} / ${r.promise.toFixed(2)}`,
+    ]);
+  }
+  out.push(columns(perOp), '');
+
+  out.push(
+    `2. event-loop delay (ms, monitorEventLoopDelay ${loop.resolutionMs} ms resolution), ` +
+      `${loop.regionCount} × ${label(loop.regionBytes)} = ` +
+      `${label(loop.regionCount * loop.regionBytes)}, ${loop.rounds} rounds`,
+  );
+  const delays = [['policy', 'register max / p99', 'deregister max / p99', 'deregister wall']];
+  delays.push([
+    'idle loop (noise floor)',
+    `${ms(loop.idle.maxMs)} / ${ms(loop.idle.p99Ms)}`,
+    '',
+    '',
+  ]);
+  for (const policy of ['inline', 'deferred'] as const) {
+    const d = loop[policy];
+    delays.push([
+      policy,
+      `${ms(d.register.maxMs)} / ${ms(d.register.p99Ms)}`,
+      `${ms(d.deregister.maxMs)} / ${ms(d.deregister.p99Ms)}`,
+      ms(d.deregisterWallMs),
+    ]);
+  }
+  out.push(columns(delays), '');
+
+  out.push(
+    `3. deregistering ${conc.count} × ${label(conc.regionBytes)} (median of ${conc.rounds})`,
+  );
+  out.push(
+    columns([
+      ['path', 'regions/s', 'ratio to C'],
+      ['C loop, one by one', conc.cSequentialPerS.toFixed(0), '1.00'],
+      ['deferred, all at once', conc.deferredConcurrentPerS.toFixed(0), conc.ratio.toFixed(2)],
+      [
+        'inline, one by one',
+        conc.inlineSequentialPerS.toFixed(0),
+        (conc.inlineSequentialPerS / conc.cSequentialPerS).toFixed(2),
+      ],
+    ]),
+    '',
+  );
+
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(2);
+  out.push(
+    `4. leak check: ${leak.cycles} inline register/deregister cycles of ${label(leak.bytes)} ` +
+      `(${leak.ratePerS}/s)` +
+      (leak.reducedBecause
+        ? ` — REDUCED from ${leak.requestedCycles}: ${leak.reducedBecause}`
+        : ''),
+    columns([
+      ['', 'before', 'after'],
+      ['RSS (MiB)', mib(leak.rssBeforeBytes), mib(leak.rssAfterBytes)],
+      ['kernel MRs of this process', String(leak.mrBefore), String(leak.mrAfter)],
+    ]),
+    '',
+    'targets (issue 5)',
+    columns([
+      ['target', 'measured', 'result'],
+      ...checkTargets(result).map((t) => [t.target, t.measured, t.met ? 'met' : 'MISSED']),
+    ]),
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,195 @@
+/**
+ * A memory window (type 2): remote access to part of a registered region under a token of its own,
+ * granted by a bind and revoked by an invalidation, both posted on a queue pair so they are ordered
+ * with the traffic. `NdkCreateMw`, `NdkBind`, `NdkInvalidate`, `NdkGetRemoteTokenFromMw` and the
+ * promise API over the same object.
+ *
+ * @packageDocumentation
+ */
+
+import { type MwHandle, native } from '../native';
+import { NtStatus } from '../status';
+import { type Children, type Closable } from './children';
+import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
+import { type MemoryRegion } from './memory-region';
+import { ObjectState } from './object-state';
+import { errorOf, fromNative, type Outcome, refused, SUCCESS } from './outcome';
+
+/** What a window learns from its protection domain. */
+export interface MemoryWindowContext {
+  /** The protection domain; the window holds it so the domain outlives it. */
+  readonly parent: object;
+  readonly deviceName: string;
+  readonly siblings: Children<Closable>;
+}
+
+/** A type 2 memory window of a protection domain. */
+export class MemoryWindow implements Closable {
+  /** @internal A parent's `close()` closes this kind of child at this rank; see `Closable`. */
+  readonly closeRank = 0;
+  readonly #handle: MwHandle;
+
+  /** Whether `value` is a real MemoryWindow (a brand check on its private state). */
+  static is(value: unknown): value is MemoryWindow {
+    return typeof value === 'object' && value !== null && #handle in value;
+  }
+
+  readonly #context: MemoryWindowContext;
+  readonly #ref: WeakRef<Closable>;
+  #state = ObjectState.Open;
+  // The region a bind (posted or completed) put the window over, and the token it gave it.
+  #binding: { region: MemoryRegion; token: number; complete: boolean } | undefined;
+  // The bound region, shared with the collected-window release so a window dropped while bound
+  // still tells its region it is gone.
+  readonly #bound: { region?: MemoryRegion } = {};
+  #pending: 'bind' | 'invalidate' | undefined;
+  #closed: Promise<void> | undefined;
+
+  /** @internal Created by `ProtectionDomain`; use `pd.createMw()` or `NdkCreateMw`. */
+  constructor(handle: MwHandle, context: MemoryWindowContext) {
+    this.#handle = handle;
+    this.#context = context;
+    this.#ref = context.siblings.add(this);
+    releaseWhenCollected(this, collectedWindowRelease(handle, context, this.#ref, this.#bound));
+  }
+
+  /** Where the window is in its life. */
+  get state(): ObjectState {
+    return this.#state;
+  }
+
+  /** Whether a bind has completed and no invalidation since: its remote token grants access. */
+  get isBound(): boolean {
+    return this.#binding?.complete === true;
+  }
+
+  /** @internal */
+  get handle(): MwHandle {
+    return this.#handle;
+  }
+
+  /** @internal Refuses a bind or invalidation the window's state does not allow. */
+  refuseRequest(kind: 'bind' | 'invalidate'): Outcome | undefined {
+    if (this.#state !== ObjectState.Open) {
+      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory window is closed');
+    }
+    if (this.#pending !== undefined) {
+      return refused(NtStatus.STATUS_DEVICE_BUSY, `a ${this.#pending} request is pending`);
+    }
+    if (kind === 'bind' && this.#binding !== undefined) {
+      return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the window is already bound');
+    }
+    if (kind === 'invalidate' && this.#binding === undefined) {
+      return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the window is not bound');
+    }
+    return undefined;
+  }
+
+  /**
+   * @internal A bind over `region` was posted with `token`. The region counts the window as bound
+   * from now on: verbs may apply the bind before its completion is polled.
+   */
+  bindPosted(region: MemoryRegion, token: number): void {
+    this.#pending = 'bind';
+    this.#binding = { region, token, complete: false };
+    this.#bound.region = region;
+    region.windowBound();
+  }
+
+  /** @internal The bind completed. */
+  bindCompleted(success: boolean): void {
+    this.#pending = undefined;
+    if (this.#binding === undefined) return;
+    if (success) this.#binding.complete = true;
+    else this.#unbind();
+  }
+
+  /** @internal An invalidation was posted. */
+  invalidatePosted(): void {
+    this.#pending = 'invalidate';
+  }
+
+  /** @internal The invalidation completed: on success the token no longer grants anything. */
+  invalidateCompleted(success: boolean): void {
+    this.#pending = undefined;
+    if (success) this.#unbind();
+  }
+
+  /** @internal `NdkGetRemoteTokenFromMw`: the window's token, only while bound. */
+  token(): Outcome & { token?: number } {
+    if (this.#state !== ObjectState.Open) {
+      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory window is closed');
+    }
+    if (this.#binding?.complete !== true) {
+      return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the window is not bound');
+    }
+    return { ...SUCCESS, token: this.#binding.token };
+  }
+
+  /** The window's remote token while bound. @throws NdkError `STATUS_INVALID_DEVICE_STATE`. */
+  get remoteToken(): number {
+    const outcome = this.token();
+    if (outcome.token === undefined) throw errorOf(outcome);
+    return outcome.token;
+  }
+
+  /**
+   * @internal `NdkCloseObject`: deallocates the window, which unbinds it. Always completes at
+   * once; a bind or invalidation still pending completes through its queue pair (flushed or not).
+   */
+  requestClose(_done: () => void): Outcome {
+    if (this.#state !== ObjectState.Open) {
+      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory window is already closed');
+    }
+    const outcome = fromNative(native.deallocMw(this.#handle), 'ibv_dealloc_mw', true);
+    if (outcome.status !== NtStatus.STATUS_SUCCESS) {
+      process.emitWarning(`closing a memory window: ${errorOf(outcome).message}`, {
+        type: 'NdkVerbsWarning',
+        code: 'NDK_VERBS_CLOSE_FAILED',
+      });
+    }
+    this.#state = ObjectState.Closed;
+    this.#unbind();
+    forgetCollected(this);
+    this.#context.siblings.release(this.#ref);
+    return SUCCESS;
+  }
+
+  /** Closes (deallocates) the window, revoking its token. Closing twice is harmless. */
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.requestClose(resolve);
+      resolve();
+    });
+    return this.#closed;
+  }
+
+  /** `await using mw = await pd.createMw()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #unbind(): void {
+    const binding = this.#binding;
+    this.#binding = undefined;
+    this.#bound.region = undefined;
+    binding?.region.windowUnbound();
+  }
+}
+
+// Built outside the class so the closure cannot capture the window it releases.
+function collectedWindowRelease(
+  handle: MwHandle,
+  context: MemoryWindowContext,
+  ref: WeakRef<Closable>,
+  bound: { region?: MemoryRegion },
+) {
+  return {
+    release(): void {
+      warnCollected(`A memory window on ${context.deviceName}`);
+      native.deallocMw(handle);
+      bound.region?.windowUnbound();
+      context.siblings.release(ref);
+    },
+  };
+}

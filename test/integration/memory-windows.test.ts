@@ -1,0 +1,149 @@
+/**
+ * Memory windows (type 2) on rxe, proven by a real RDMA peer: a bound window's own token grants
+ * remote access, invalidation revokes it, and a region with a bound window refuses deregistration
+ * with STATUS_DEVICE_BUSY (rxe answers EINVAL) while staying registered and usable. A type 2
+ * window is bound to the queue pair that bound it: only requests arriving on that queue pair may
+ * use its token, so each test binds and writes through one connected pair.
+ */
+
+import {
+  type MemoryRegion,
+  type MemoryWindow,
+  NdkBind,
+  NdkError,
+  NdkGetRemoteTokenFromMw,
+  NdkMrFlags,
+  type NdkOut,
+  NtStatus,
+  ObjectState,
+} from '../../lib';
+import {
+  closePairs,
+  connectedPair,
+  kernelLeftovers,
+  openPeers,
+  REMOTE_ACCESS,
+  remoteBuffer,
+  type Side,
+} from './support/peers';
+
+const WINDOW = { offset: 4096, length: 4096 };
+let local: Side;
+let remote: Side;
+let memory: Buffer;
+let region: MemoryRegion;
+let window: MemoryWindow;
+let base: bigint; // the region's address, for writes aimed at it after it is deregistered
+
+beforeEach(async () => {
+  ({ local, remote } = await openPeers());
+  memory = Buffer.alloc(16384);
+  region = await local.pd.createMr();
+  await region.register(memory, { flags: REMOTE_ACCESS });
+  base = region.address;
+  window = await local.pd.createMw();
+});
+
+afterEach(async () => {
+  // The window first: rxe makes destroying a queue pair that a window is still bound through wait
+  // ~50 s for the window's reference to go.
+  await window?.close();
+  await closePairs();
+  await local?.adapter.close();
+  await remote?.adapter.close();
+  expect(kernelLeftovers()).toEqual({ mr: 0, qp: 0, cq: 0, pd: 0 });
+});
+
+type Pair = Awaited<ReturnType<typeof connectedPair>>;
+
+/** Binds the window over WINDOW of the region, on the region's side of `pair`. */
+async function bindWindow(pair: Pair): Promise<number> {
+  await pair.responder.bind(window, { mr: region, ...WINDOW }, REMOTE_ACCESS);
+  return window.remoteToken;
+}
+
+/** An RDMA WRITE of 64 bytes of 0xab from rxe1 over `pair` at `offset` into the region. */
+async function writeFromPeer(pair: Pair, offset: number, token: number): Promise<number> {
+  const source = await remoteBuffer(remote, 64, 0xab);
+  const address = base + BigInt(offset);
+  const result = await pair.requester
+    .write({ mr: source.mr, length: 64 }, { address, token })
+    .then((r) => r.status)
+    .catch((error: NdkError) => error.status);
+  await source.mr.close();
+  return result;
+}
+
+it('a bound window grants access with its own token; invalidation revokes it', async () => {
+  const pair = await connectedPair(local, remote);
+  const token = await bindWindow(pair);
+  expect(window.isBound).toBe(true);
+  expect(token).not.toBe(region.remoteToken);
+  expect(await writeFromPeer(pair, WINDOW.offset, token)).toBe(NtStatus.STATUS_SUCCESS);
+  expect(memory.subarray(WINDOW.offset, WINDOW.offset + 64).every((b) => b === 0xab)).toBe(true);
+
+  await pair.responder.invalidate(window);
+  expect(window.isBound).toBe(false);
+  const out: NdkOut<number> = {};
+  expect(NdkGetRemoteTokenFromMw(window, out)).toBe(NtStatus.STATUS_INVALID_DEVICE_STATE);
+  expect(out.value).toBeUndefined();
+
+  memory.fill(0);
+  expect(await writeFromPeer(pair, WINDOW.offset, token)).toBe(NtStatus.STATUS_ACCESS_VIOLATION);
+  expect(memory.every((b) => b === 0)).toBe(true);
+});
+
+it('deregistering a region with a bound window is STATUS_DEVICE_BUSY; the region stays usable', async () => {
+  const pair = await connectedPair(local, remote);
+  await bindWindow(pair);
+  const error = await region.deregister().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(NdkError);
+  expect((error as NdkError).status).toBe(NtStatus.STATUS_DEVICE_BUSY);
+  expect((error as NdkError).syscall).toBe('ibv_dereg_mr');
+  expect(region.isRegistered).toBe(true);
+  const token = region.remoteToken;
+  expect(await writeFromPeer(pair, 0, token)).toBe(NtStatus.STATUS_SUCCESS);
+  expect(memory[0]).toBe(0xab);
+
+  // Closing the window unbinds it: now the region deregisters, and its token is refused.
+  await window.close();
+  expect(window.state).toBe(ObjectState.Closed);
+  await region.deregister();
+  memory.fill(0);
+  expect(await writeFromPeer(pair, 0, token)).toBe(NtStatus.STATUS_ACCESS_VIOLATION);
+  expect(memory.every((b) => b === 0)).toBe(true);
+});
+
+it('binding again gives a new token; the old one stays refused', async () => {
+  const pair = await connectedPair(local, remote);
+  const first = await bindWindow(pair);
+  await pair.responder.invalidate(window);
+  const second = await bindWindow(pair);
+  expect(second).not.toBe(first);
+  expect(await writeFromPeer(pair, WINDOW.offset, second)).toBe(NtStatus.STATUS_SUCCESS);
+  memory.fill(0);
+  // Last: a refused request leaves the pair in the error state.
+  expect(await writeFromPeer(pair, WINDOW.offset, first)).toBe(NtStatus.STATUS_ACCESS_VIOLATION);
+  expect(memory.every((b) => b === 0)).toBe(true);
+});
+
+it('refuses a second bind while bound, and NdkBind on bad input, without posting anything', async () => {
+  const pair = await connectedPair(local, remote);
+  await bindWindow(pair);
+  const flags = NdkMrFlags.NDK_MR_FLAG_ALLOW_REMOTE_READ;
+  const { responder } = pair;
+  expect(NdkBind(responder, 0, region, window, 0, 64, flags)).toBe(
+    NtStatus.STATUS_INVALID_DEVICE_STATE,
+  );
+  const fresh = await local.pd.createMw();
+  expect(NdkBind(responder, 0, region, fresh, 0, 64, 0x100)).toBe(
+    NtStatus.STATUS_INVALID_PARAMETER,
+  );
+  expect(NdkBind(responder, 0, region, fresh, 16000, 4096, flags)).toBe(
+    NtStatus.STATUS_INVALID_BUFFER_SIZE,
+  );
+  expect(NdkBind(responder, 0, region, region as unknown as MemoryWindow, 0, 64, flags)).toBe(
+    NtStatus.STATUS_INVALID_HANDLE,
+  );
+  await fresh.close();
+});
