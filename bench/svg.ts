@@ -8,9 +8,9 @@
 import { label } from './per-op';
 import { type PathName, type BenchResult } from './result';
 
-const WIDTH = 720;
+const WIDTH = 820; // room for the longest legend entry beside the plot
 const HEIGHT = 440;
-const PAD = { left: 70, right: 170, top: 40, bottom: 50 };
+const PAD = { left: 70, right: 270, top: 40, bottom: 50 };
 const SERIES: ReadonlyArray<{ path: PathName; name: string; color: string; dash: string }> = [
   { path: 'c', name: 'C loop (ibv_reg_mr/ibv_dereg_mr)', color: '#222222', dash: '' },
   { path: 'inline', name: 'NDK style, inline', color: '#1f77b4', dash: '' },
