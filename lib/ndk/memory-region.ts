@@ -14,7 +14,7 @@ import { releaseWhenCollected, forgetCollected, warnCollected } from './collecte
 import { type CompletionPolicy, runsDeferred } from './completion-policy';
 import { NdkMrFlags, verbsAccessFromNdkFlags } from './flags';
 import { isRefusal, type RegistrableMemory, registrationTarget } from './memory';
-import { ObjectState, type OutcomeCallback, settle } from './object-state';
+import { closed, ObjectState, type OutcomeCallback, settle } from './object-state';
 import {
   errorOf,
   fromNative,
@@ -264,10 +264,7 @@ export class MemoryRegion {
 
   /** Closes the region, deregistering it first if needed. Closing twice is harmless. */
   close(): Promise<void> {
-    this.#closed ??= new Promise<void>((resolve) => {
-      const outcome = this.requestClose(resolve);
-      if (outcome.status !== NtStatus.STATUS_PENDING) resolve();
-    });
+    this.#closed ??= closed((done) => this.requestClose(done));
     return this.#closed;
   }
 

@@ -12,7 +12,7 @@ import { NtStatus } from '../status';
 import { type Children, type Closable } from './children';
 import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
 import { type MemoryRegion } from './memory-region';
-import { ObjectState } from './object-state';
+import { closed, ObjectState } from './object-state';
 import { errorOf, fromNative, type Outcome, refused, SUCCESS } from './outcome';
 
 /** What a window learns from its protection domain. */
@@ -157,10 +157,7 @@ export class MemoryWindow implements Closable {
 
   /** Closes (deallocates) the window, revoking its token. Closing twice is harmless. */
   close(): Promise<void> {
-    this.#closed ??= new Promise<void>((resolve) => {
-      this.requestClose(resolve);
-      resolve();
-    });
+    this.#closed ??= closed((done) => this.requestClose(done));
     return this.#closed;
   }
 

@@ -35,3 +35,13 @@ export function settle(start: (done: OutcomeCallback) => Outcome): Promise<void>
     if (outcome.status !== NtStatus.STATUS_PENDING) finish(outcome);
   });
 }
+
+/**
+ * A promise for an NDK-style close: resolved at once when the close completed (`STATUS_SUCCESS`,
+ * or a refusal because the object is already closed), else when its completion runs.
+ */
+export function closed(requestClose: (done: () => void) => Outcome): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (requestClose(resolve).status !== NtStatus.STATUS_PENDING) resolve();
+  });
+}

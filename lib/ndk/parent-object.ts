@@ -8,7 +8,7 @@
 
 import { NtStatus } from '../status';
 import { Children } from './children';
-import { ObjectState } from './object-state';
+import { closed, ObjectState } from './object-state';
 import { type Outcome, PENDING, refused, SUCCESS } from './outcome';
 
 /** An object with children; closes after them. */
@@ -59,10 +59,7 @@ export abstract class ParentObject<
         const group = children.filter((child) => closeRankOf(child) === rank);
         await Promise.all(group.map((child) => child.close()));
       }
-      await new Promise<void>((resolve) => {
-        const outcome = this.requestClose(resolve);
-        if (outcome.status !== NtStatus.STATUS_PENDING) resolve();
-      });
+      await closed((done) => this.requestClose(done));
     })();
     return this.#closed;
   }

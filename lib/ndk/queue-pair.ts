@@ -16,7 +16,7 @@ import { forgetCollected, releaseWhenCollected, warnCollected } from './collecte
 import { type CompletionQueue } from './completion-queue';
 import { type MemoryRegion } from './memory-region';
 import { MemoryWindow } from './memory-window';
-import { ObjectState } from './object-state';
+import { closed, ObjectState } from './object-state';
 import { errorOf, fromNative, type Outcome, PENDING, refused, SUCCESS } from './outcome';
 import { formatGid, isPeerRefusal, peerAddress, type QpAddress } from './qp-address';
 import { isWorkRefusal, localSlice, type NdkSge, remoteSide, windowAccess } from './work-request';
@@ -371,10 +371,7 @@ export class QueuePair implements Closable {
 
   /** Closes the queue pair, flushing outstanding requests first. Closing twice is harmless. */
   close(): Promise<void> {
-    this.#closed ??= new Promise<void>((resolve) => {
-      const outcome = this.requestClose(resolve);
-      if (outcome.status !== NtStatus.STATUS_PENDING) resolve();
-    });
+    this.#closed ??= closed((done) => this.requestClose(done));
     return this.#closed;
   }
 
