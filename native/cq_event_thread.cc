@@ -98,7 +98,10 @@ void CqEventThread::Stop() {
     // An eventfd write only fails on counter overflow, which one write cannot reach.
   }
   if (thread_.joinable()) thread_.join();
-  if (!finalized_->load()) tsfn_.Release();
+  // A start that failed before the thread-safe function existed has nothing to release.
+  if (static_cast<napi_threadsafe_function>(tsfn_) != nullptr && !finalized_->load()) {
+    tsfn_.Release();
+  }
 }
 
 void CqEventThread::SetRef(Napi::Env env, bool ref) {

@@ -2,6 +2,8 @@
 // deregistration can never reach verbs twice and that pinned memory outlives its registration.
 #include "memory_region.h"
 
+#include <memory>
+
 #include "addon_data.h"
 #include "async_verbs_work.h"
 #include "handles.h"
@@ -28,6 +30,23 @@ int BeginRequest(MrCore& core, MrState required, MrState transient) {
   if (core.pd->pd == nullptr) return kGone;
   core.state = transient;
   return kDone;
+}
+
+// Queues `work`; if queueing throws, the region goes back to `previous` (unpinned when that is
+// "unregistered") before the exception propagates. Once queued, the work deletes itself.
+void QueueOrRollBack(std::unique_ptr<AsyncVerbsWork> work, MrBox& box, MrState previous) {
+  try {
+    work->Queue();
+    work.release();
+  } catch (...) {
+    {
+      std::lock_guard<std::mutex> lock(box.core->mutex);
+      box.core->state = previous;
+    }
+    box.core->idle.notify_all();
+    if (previous == MrState::kUnregistered) box.Unpin();
+    throw;
+  }
 }
 
 Napi::Function DoneCallback(const Napi::CallbackInfo& info, size_t index) {
@@ -60,14 +79,22 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   size_t length = view.ByteLength();
   if (length == 0 || addr == nullptr) return Napi::Number::New(env, kBadArgument);
 
+  // Everything that can throw happens before the state moves: a request that never started must
+  // not leave the region stuck in a transient state (teardown would wait for it forever).
+  Napi::ObjectReference pin = Napi::Persistent(view.As<Napi::Object>());
+  std::shared_ptr<MemoryBlock> block = AddonData::Of(env)->blocks.Find(addr, length);
+  std::unique_ptr<AsyncVerbsWork> work;
+  if (deferred) {
+    work = std::make_unique<AsyncVerbsWork>(done, handle, AsyncVerbsWork::Kind::kRegister, addr,
+                                            length, access);
+  }
   int begin = BeginRequest(*box->core, MrState::kUnregistered, MrState::kRegistering);
   if (begin != kDone) return Napi::Number::New(env, begin);
 
-  box->pinnedView = Napi::Persistent(view.As<Napi::Object>());
-  box->pinnedBlock = AddonData::Of(env)->blocks.Find(addr, length);
+  box->pinnedView = std::move(pin);
+  box->pinnedBlock = std::move(block);
   if (deferred) {
-    (new AsyncVerbsWork(done, handle, AsyncVerbsWork::Kind::kRegister, addr, length, access))
-        ->Queue();
+    QueueOrRollBack(std::move(work), *box, MrState::kUnregistered);
     return Napi::Number::New(env, kPending);
   }
   int err = box->core->RunRegister(addr, length, access);
@@ -82,11 +109,15 @@ Napi::Value MrDeregister(const Napi::CallbackInfo& info) {
   bool deferred = info[1].ToBoolean();
   Napi::Function done = deferred ? DoneCallback(info, 2) : Napi::Function();
 
+  std::unique_ptr<AsyncVerbsWork> work;
+  if (deferred) {
+    work = std::make_unique<AsyncVerbsWork>(done, handle, AsyncVerbsWork::Kind::kDeregister);
+  }
   int begin = BeginRequest(*box->core, MrState::kRegistered, MrState::kDeregistering);
   if (begin != kDone) return Napi::Number::New(env, begin);
 
   if (deferred) {
-    (new AsyncVerbsWork(done, handle, AsyncVerbsWork::Kind::kDeregister))->Queue();
+    QueueOrRollBack(std::move(work), *box, MrState::kRegistered);
     return Napi::Number::New(env, kPending);
   }
   int err = box->core->RunDeregister();
@@ -98,7 +129,9 @@ Napi::Value MrKeys(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
   std::lock_guard<std::mutex> lock(core.mutex);
-  if (core.mr == nullptr || core.state == MrState::kRegistering) return env.Null();
+  // Only while registered: a deregistration in flight frees the ibv_mr on the pool thread before
+  // it takes the lock to clear `mr`.
+  if (core.mr == nullptr || core.state != MrState::kRegistered) return env.Null();
   auto keys = Napi::Array::New(env, 2);
   keys.Set(0u, Napi::Number::New(env, core.mr->lkey));
   keys.Set(1u, Napi::Number::New(env, core.mr->rkey));
@@ -109,7 +142,7 @@ Napi::Value MrAddress(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
   std::lock_guard<std::mutex> lock(core.mutex);
-  if (core.mr == nullptr || core.state == MrState::kRegistering) return env.Null();
+  if (core.mr == nullptr || core.state != MrState::kRegistered) return env.Null();  // as MrKeys
   return Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(core.mr->addr)));
 }
 

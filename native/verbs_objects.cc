@@ -148,6 +148,9 @@ void MrCore::Destroy() {
   state = MrState::kDestroyed;
 }
 
+// Every pointer is cleared after its release was attempted, even when verbs refused: the device
+// context is closed at the end (which frees all its objects in the kernel), and no later finalizer
+// may reach verbs with a pointer into it. A refused release leaks; it never touches freed memory.
 void DestroyDeviceTree(DeviceCore& device) {
   std::vector<std::shared_ptr<PdCore>> pds;
   for (auto& weakPd : device.pds) {
@@ -155,12 +158,18 @@ void DestroyDeviceTree(DeviceCore& device) {
   }
   for (auto& pd : pds) {
     for (auto& weakQp : pd->qps) {
-      if (auto qp = weakQp.lock()) qp->Destroy();
+      if (auto qp = weakQp.lock()) {
+        qp->Destroy();
+        qp->qp = nullptr;
+      }
     }
   }
   for (auto& pd : pds) {
     for (auto& weakMw : pd->mws) {
-      if (auto mw = weakMw.lock()) mw->Destroy();
+      if (auto mw = weakMw.lock()) {
+        mw->Destroy();
+        mw->mw = nullptr;
+      }
     }
   }
   for (auto& pd : pds) {
@@ -169,7 +178,11 @@ void DestroyDeviceTree(DeviceCore& device) {
     }
   }
   for (auto& weakCq : device.cqs) {
-    if (auto cq = weakCq.lock()) cq->Destroy();
+    if (auto cq = weakCq.lock()) {
+      cq->Destroy();
+      cq->cq = nullptr;
+      cq->channel = nullptr;
+    }
   }
   for (auto& pd : pds) {
     if (pd->pd != nullptr) {
