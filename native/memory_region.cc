@@ -67,7 +67,10 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "memory must be a Uint8Array view");
   }
   auto view = info[1].As<Napi::Uint8Array>();
-  int access = info[2].As<Napi::Number>().Int32Value();
+  if (!info[2].IsNumber()) throw Napi::TypeError::New(env, "access must be a number");
+  // Only the access bits the facade grants; anything else never reaches verbs.
+  int access = info[2].As<Napi::Number>().Int32Value() &
+               (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
   // Windows bind only over regions registered for it; a region peers may reach may get windows.
   if ((access & (IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE)) != 0 &&
       box->core->pd->device->supportsMemoryWindows) {
