@@ -10,8 +10,11 @@ stage() { printf '\n=== ndk-verbs test [%s s]: %s ===\n' "$((SECONDS - started))
 
 stage "1/5 bootstrap (system packages, npm ci)"
 bash scripts/bootstrap.sh
-stage "2/5 build (addon, TypeScript)"
+stage "2/5 build (addon, TypeScript, VM image)"
 bash scripts/build.sh
+# The VM image (Debian kernel + initramfs, cached outside the repo) is made here, once, so that no
+# test measures or sees its one-time preparation.
+node -e "require('./dist/lib/vm').prepareImage().catch((e) => { console.error(e.message); process.exit(1); })"
 stage "3/5 lint"
 bash scripts/lint.sh
 stage "4/5 unit tests (host)"
