@@ -18,9 +18,8 @@ import {
   ObjectState,
 } from '../../lib';
 import {
-  closePairs,
+  closePeers,
   connectedPair,
-  kernelLeftovers,
   openPeers,
   REMOTE_ACCESS,
   remoteBuffer,
@@ -48,10 +47,7 @@ afterEach(async () => {
   // The window first: rxe makes destroying a queue pair that a window is still bound through wait
   // ~50 s for the window's reference to go.
   await window?.close();
-  await closePairs();
-  await local?.adapter.close();
-  await remote?.adapter.close();
-  expect(kernelLeftovers()).toEqual({ mr: 0, qp: 0, cq: 0, pd: 0 });
+  await closePeers(local, remote);
 });
 
 type Pair = Awaited<ReturnType<typeof connectedPair>>;

@@ -22,9 +22,8 @@ import {
 } from '../../lib';
 import { waitFor } from './support/gc';
 import {
-  closePairs,
+  closePeers,
   connectedPair,
-  kernelLeftovers,
   openPeers,
   REMOTE_ACCESS,
   remoteBuffer,
@@ -40,10 +39,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await closePairs();
-  await local?.adapter.close();
-  await remote?.adapter.close();
-  expect(kernelLeftovers()).toEqual({ mr: 0, qp: 0, cq: 0, pd: 0 });
+  await closePeers(local, remote);
 });
 
 /** Registers `memory` on rxe0 for remote read and write. */

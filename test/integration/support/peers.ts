@@ -82,3 +82,13 @@ export function kernelLeftovers(): Record<'mr' | 'qp' | 'cq' | 'pd', number> {
     pd: kernelObjects('pd').length,
   };
 }
+
+/**
+ * Ends a test with peers: closes the queue pairs {@link connectedPair} made, then both adapters
+ * (everything under them), and checks the kernel holds nothing of this process.
+ */
+export async function closePeers(...sides: Array<Side | undefined>): Promise<void> {
+  await closePairs();
+  for (const side of sides) await side?.adapter.close();
+  expect(kernelLeftovers()).toEqual({ mr: 0, qp: 0, cq: 0, pd: 0 });
+}
