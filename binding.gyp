@@ -10,7 +10,7 @@
         "native/memory_region.cc",
         "native/memory_window.cc",
         "native/memory_block.cc",
-        "native/async_verbs_work.cc",
+        "native/mr_request_queue.cc",
         "native/cq_event_thread.cc",
         "native/completion_queue.cc",
         "native/queue_pair.cc",

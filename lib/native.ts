@@ -31,6 +31,9 @@ declare const qpBrand: unique symbol;
 export type CqHandle = { readonly [cqBrand]: true };
 /** A reliable-connected queue pair. */
 export type QpHandle = { readonly [qpBrand]: true };
+declare const mrQueueBrand: unique symbol;
+/** A queue of deferred memory-region requests with its threads. */
+export type MrQueueHandle = { readonly [mrQueueBrand]: true };
 declare const mwBrand: unique symbol;
 /** A type 2 memory window. */
 export type MwHandle = { readonly [mwBrand]: true };
@@ -83,16 +86,29 @@ export interface NativeAddon {
   allocPd(device: DeviceHandle): PdHandle | number;
   deallocPd(pd: PdHandle): number;
   createMr(pd: PdHandle): MrHandle | number;
-  /** Registers `view`'s bytes; when `deferred`, returns Pending and calls `done(errno)` later. */
+  /**
+   * A queue for deferred registrations and deregistrations, run on native threads of its own; their
+   * results arrive as `dispatch(results)`, `results` holding `[requestId, errno, …]`, in batches.
+   */
+  createMrRequestQueue(dispatch: (results: Int32Array) => void): MrQueueHandle;
+  /**
+   * Wakes request threads for the deferred requests queued since the last flush: a burst of
+   * requests costs one thread wake-up instead of one each. Called once per burst, on the next tick.
+   */
+  flushMrRequests(queue: MrQueueHandle): void;
+  /**
+   * Registers `view`'s bytes. `requestId` 0 runs inline; a positive int32 defers the request to
+   * `queue` (returns Pending) and delivers its errno under that id.
+   */
   mrRegister(
     mr: MrHandle,
     view: Uint8Array,
     access: number,
-    deferred: boolean,
-    done?: (errno: number) => void,
+    requestId: number,
+    queue?: MrQueueHandle,
   ): number;
-  /** Deregisters; when `deferred`, returns Pending and calls `done(errno)` later. */
-  mrDeregister(mr: MrHandle, deferred: boolean, done?: (errno: number) => void): number;
+  /** Deregisters; `requestId` and `queue` as for `mrRegister`. */
+  mrDeregister(mr: MrHandle, requestId: number, queue?: MrQueueHandle): number;
   /** `[lkey, rkey]` while a verbs registration exists, else null. */
   mrKeys(mr: MrHandle): [number, number] | null;
   /** The registered virtual address while a verbs registration exists, else null. */

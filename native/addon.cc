@@ -21,6 +21,10 @@ namespace {
 // handles: every registration still alive is released, children first, so nothing stays pinned and
 // no later finalizer reaches verbs for an object already destroyed.
 void ReleaseEverything(AddonData* data) {
+  // First every deferred request runs to its end, so no region is left in a transient state.
+  for (auto& weak : data->mrQueues) {
+    if (auto queue = weak.lock()) queue->Shutdown();
+  }
   for (auto& weak : data->devices) {
     if (auto device = weak.lock()) DestroyDeviceTree(*device);
   }
@@ -39,6 +43,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("allocPd", Napi::Function::New<AllocPd>(env, "allocPd"));
   exports.Set("deallocPd", Napi::Function::New<DeallocPd>(env, "deallocPd"));
   exports.Set("createMr", Napi::Function::New<CreateMr>(env, "createMr"));
+  exports.Set("createMrRequestQueue",
+              Napi::Function::New<CreateMrRequestQueue>(env, "createMrRequestQueue"));
+  exports.Set("flushMrRequests", Napi::Function::New<FlushMrRequests>(env, "flushMrRequests"));
   exports.Set("mrRegister", Napi::Function::New<MrRegister>(env, "mrRegister"));
   exports.Set("mrDeregister", Napi::Function::New<MrDeregister>(env, "mrDeregister"));
   exports.Set("mrKeys", Napi::Function::New<MrKeys>(env, "mrKeys"));

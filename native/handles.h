@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "memory_block.h"
+#include "mr_request_queue.h"
 #include "tagged_handle.h"
 #include "verbs_objects.h"
 
@@ -55,6 +56,13 @@ struct MwBox {
   static constexpr napi_type_tag kTypeTag = {0x6e646b7665726273ULL, 0x0000000000000006ULL};
   static constexpr const char* kTypeName = "memory window";
   std::shared_ptr<MwCore> core;
+};
+
+struct MrQueueBox {
+  static constexpr napi_type_tag kTypeTag = {0x6e646b7665726273ULL, 0x0000000000000007ULL};
+  static constexpr const char* kTypeName = "memory-region request queue";
+  std::shared_ptr<MrRequestQueue> queue;
+  ~MrQueueBox() { queue->Shutdown(); }
 };
 
 }  // namespace ndkv

@@ -2,11 +2,12 @@
 // deregistration can never reach verbs twice and that pinned memory outlives its registration.
 #include "memory_region.h"
 
+#include <cstdint>
 #include <memory>
 
 #include "addon_data.h"
-#include "async_verbs_work.h"
 #include "handles.h"
+#include "mr_request_queue.h"
 #include "result_codes.h"
 
 namespace ndkv {
@@ -32,31 +33,33 @@ int BeginRequest(MrCore& core, MrState required, MrState transient) {
   return kDone;
 }
 
-// Queues `work`; if queueing throws, the region goes back to `previous` (unpinned when that is
-// "unregistered") before the exception propagates. Once queued, the work deletes itself.
-void QueueOrRollBack(std::unique_ptr<AsyncVerbsWork> work, MrBox& box, MrState previous) {
-  try {
-    work->Queue();
-    work.release();
-  } catch (...) {
-    {
-      std::lock_guard<std::mutex> lock(box.core->mutex);
-      box.core->state = previous;
-    }
-    box.core->idle.notify_all();
-    if (previous == MrState::kUnregistered) box.Unpin();
-    throw;
+// The request id of a deferred request (a positive int32), or 0 for one that runs inline.
+uint32_t RequestId(const Napi::CallbackInfo& info, size_t index) {
+  if (!info[index].IsNumber()) throw Napi::TypeError::New(info.Env(), "requestId must be a number");
+  int64_t id = info[index].As<Napi::Number>().Int64Value();
+  if (id < 0 || id > INT32_MAX) {
+    throw Napi::TypeError::New(info.Env(), "requestId must be 0 or a positive int32");
   }
-}
-
-Napi::Function DoneCallback(const Napi::CallbackInfo& info, size_t index) {
-  if (!info[index].IsFunction()) {
-    throw Napi::TypeError::New(info.Env(), "a deferred request needs a completion function");
-  }
-  return info[index].As<Napi::Function>();
+  return static_cast<uint32_t>(id);
 }
 
 }  // namespace
+
+Napi::Value CreateMrRequestQueue(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "dispatch must be a function");
+  auto queue = std::make_shared<MrRequestQueue>();
+  queue->Start(env, info[0].As<Napi::Function>());
+  auto& queues = AddonData::Of(env)->mrQueues;
+  PruneExpired(queues);
+  queues.push_back(queue);
+  return NewHandle(env, new MrQueueBox{queue});
+}
+
+Napi::Value FlushMrRequests(const Napi::CallbackInfo& info) {
+  UnwrapHandle<MrQueueBox>(info[0])->queue->Flush();
+  return info.Env().Undefined();
+}
 
 Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -76,28 +79,30 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
       box->core->pd->device->supportsMemoryWindows) {
     access |= IBV_ACCESS_MW_BIND;
   }
-  bool deferred = info[3].ToBoolean();
-  Napi::Function done = deferred ? DoneCallback(info, 4) : Napi::Function();
+  uint32_t requestId = RequestId(info, 3);
   void* addr = view.Data();
   size_t length = view.ByteLength();
   if (length == 0 || addr == nullptr) return Napi::Number::New(env, kBadArgument);
 
   // Everything that can throw happens before the state moves: a request that never started must
   // not leave the region stuck in a transient state (teardown would wait for it forever).
+  MrRequestQueue* requests =
+      requestId != 0 ? UnwrapHandle<MrQueueBox>(info[4])->queue.get() : nullptr;
   Napi::ObjectReference pin = Napi::Persistent(view.As<Napi::Object>());
   std::shared_ptr<MemoryBlock> block = AddonData::Of(env)->blocks.Find(addr, length);
-  std::unique_ptr<AsyncVerbsWork> work;
-  if (deferred) {
-    work = std::make_unique<AsyncVerbsWork>(done, handle, AsyncVerbsWork::Kind::kRegister, addr,
-                                            length, access);
+  Napi::Reference<Napi::External<MrBox>> keepAlive;
+  if (requestId != 0) {
+    requests->Reserve();
+    keepAlive = Napi::Persistent(handle);
   }
   int begin = BeginRequest(*box->core, MrState::kUnregistered, MrState::kRegistering);
   if (begin != kDone) return Napi::Number::New(env, begin);
 
   box->pinnedView = std::move(pin);
   box->pinnedBlock = std::move(block);
-  if (deferred) {
-    QueueOrRollBack(std::move(work), *box, MrState::kUnregistered);
+  if (requestId != 0) {
+    requests->Submit({requestId, MrRequestQueue::Kind::kRegister, box->core, addr, length, access},
+                     std::move(keepAlive));
     return Napi::Number::New(env, kPending);
   }
   int err = box->core->RunRegister(addr, length, access);
@@ -109,18 +114,21 @@ Napi::Value MrDeregister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto handle = info[0].As<Napi::External<MrBox>>();
   MrBox* box = UnwrapHandle<MrBox>(info[0]);
-  bool deferred = info[1].ToBoolean();
-  Napi::Function done = deferred ? DoneCallback(info, 2) : Napi::Function();
+  uint32_t requestId = RequestId(info, 1);
 
-  std::unique_ptr<AsyncVerbsWork> work;
-  if (deferred) {
-    work = std::make_unique<AsyncVerbsWork>(done, handle, AsyncVerbsWork::Kind::kDeregister);
+  MrRequestQueue* requests =
+      requestId != 0 ? UnwrapHandle<MrQueueBox>(info[2])->queue.get() : nullptr;
+  Napi::Reference<Napi::External<MrBox>> keepAlive;
+  if (requestId != 0) {
+    requests->Reserve();
+    keepAlive = Napi::Persistent(handle);
   }
   int begin = BeginRequest(*box->core, MrState::kRegistered, MrState::kDeregistering);
   if (begin != kDone) return Napi::Number::New(env, begin);
 
-  if (deferred) {
-    QueueOrRollBack(std::move(work), *box, MrState::kRegistered);
+  if (requestId != 0) {
+    requests->Submit({requestId, MrRequestQueue::Kind::kDeregister, box->core},
+                     std::move(keepAlive));
     return Napi::Number::New(env, kPending);
   }
   int err = box->core->RunDeregister();

@@ -3,10 +3,16 @@
 
 namespace ndkv {
 
-// (mr, view: Uint8Array, access, deferred, done) → 0 | errno | NativeResult (kPending: done(errno)
-// later)
+// (dispatch) → queue handle: the results of requests deferred through it are delivered as
+// dispatch(Int32Array [requestId, errno, …]) (see MrRequestQueue)
+Napi::Value CreateMrRequestQueue(const Napi::CallbackInfo& info);
+// (queue) → undefined: wakes request threads for the jobs queued since the last flush
+Napi::Value FlushMrRequests(const Napi::CallbackInfo& info);
+// (mr, view: Uint8Array, access, requestId, queue?) → 0 | errno | NativeResult. requestId 0 runs
+// inline; otherwise the request is deferred to `queue` (kPending) and its errno is delivered under
+// that id.
 Napi::Value MrRegister(const Napi::CallbackInfo& info);
-// (mr, deferred, done) → 0 | errno | NativeResult (kPending: done(errno) later)
+// (mr, requestId, queue?) → 0 | errno | NativeResult, as MrRegister
 Napi::Value MrDeregister(const Napi::CallbackInfo& info);
 // (mr) → [lkey, rkey] while a verbs registration exists, else null
 Napi::Value MrKeys(const Napi::CallbackInfo& info);

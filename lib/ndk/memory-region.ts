@@ -12,6 +12,7 @@ import { NtStatus, ntSuccess } from '../status';
 import { type Children, type Closable } from './children';
 import { releaseWhenCollected, forgetCollected, warnCollected } from './collected';
 import { type CompletionPolicy, runsDeferred } from './completion-policy';
+import { deregisterDeferred, registerDeferred } from './deferred-mr-requests';
 import { NdkMrFlags, verbsAccessFromNdkFlags } from './flags';
 import { isRefusal, type RegistrableMemory, registrationTarget } from './memory';
 import { closed, ObjectState, type OutcomeCallback, settle } from './object-state';
@@ -51,6 +52,9 @@ export interface MemoryRegionContext {
   readonly mayBlock: () => boolean;
   readonly siblings: Children<Closable>;
 }
+
+// The request id that makes the addon run a request inline, on the calling thread.
+const INLINE = 0;
 
 // What the collected-object release needs, kept apart from the region so it can outlive it.
 interface RegionRecord {
@@ -157,13 +161,13 @@ export class MemoryRegion {
     const deferred = runsDeferred(this.#policy, bytes, false);
     if (!deferred) {
       const outcome = fromNative(
-        native.mrRegister(this.#handle, target.view, access, false),
+        native.mrRegister(this.#handle, target.view, access, INLINE),
         'ibv_reg_mr',
       );
       if (ntSuccess(outcome.status)) this.#nowRegistered(bytes);
       return outcome;
     }
-    const started = native.mrRegister(this.#handle, target.view, access, true, (errno) => {
+    const started = registerDeferred(this.#handle, target.view, access, (errno) => {
       const outcome = fromNative(errno, 'ibv_reg_mr');
       if (ntSuccess(outcome.status)) this.#nowRegistered(bytes);
       this.#complete(outcome, done);
@@ -287,11 +291,11 @@ export class MemoryRegion {
 
   #deregister(done: OutcomeCallback): Outcome {
     if (!runsDeferred(this.#policy, this.#record.length, this.#context.mayBlock())) {
-      const outcome = this.#deregistration(native.mrDeregister(this.#handle, false));
+      const outcome = this.#deregistration(native.mrDeregister(this.#handle, INLINE));
       if (ntSuccess(outcome.status)) this.#nowDeregistered();
       return outcome;
     }
-    const started = native.mrDeregister(this.#handle, true, (errno) => {
+    const started = deregisterDeferred(this.#handle, (errno) => {
       const outcome = this.#deregistration(errno);
       if (ntSuccess(outcome.status)) this.#nowDeregistered();
       this.#complete(outcome, done);
@@ -402,7 +406,7 @@ function collectedRegionRelease(
       }
       warnCollected(`A registered memory region (${record.length} bytes on ${record.deviceName})`);
       // Deferred: a collection must not block the event loop on a slow deregistration.
-      const result = native.mrDeregister(record.handle, true, () => siblings.release(ref));
+      const result = deregisterDeferred(record.handle, () => siblings.release(ref));
       if (result !== NativeResult.Pending) siblings.release(ref);
     },
   };

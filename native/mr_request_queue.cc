@@ -1,0 +1,176 @@
+#include "mr_request_queue.h"
+
+#include <algorithm>
+
+#include "handles.h"
+
+namespace ndkv {
+
+namespace {
+
+using FinalizedFlag = std::shared_ptr<std::atomic<bool>>;
+
+void MarkFinalized(Napi::Env, void*, FinalizedFlag* flag) {
+  (*flag)->store(true);
+  delete flag;
+}
+
+// Registration and deregistration are CPU work in the kernel (pinning and unpinning pages), so
+// threads beyond the CPU count only queue up on the same CPUs; two at least, so one slow request
+// (rxe waits up to 0.2 s for packets still referencing a region) does not hold up the others.
+size_t MaxThreads() {
+  size_t cpus = std::thread::hardware_concurrency();
+  return std::clamp<size_t>(cpus, 2, 8);
+}
+
+// Whether the region's memory may be unpinned: a registration that failed, or a deregistration
+// that succeeded.
+bool RegistrationOver(MrRequestQueue::Kind kind, int err) {
+  return kind == MrRequestQueue::Kind::kRegister ? err != 0 : err == 0;
+}
+
+}  // namespace
+
+MrRequestQueue::~MrRequestQueue() {
+  // Shutdown() (the environment cleanup hook) has normally joined every thread already.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+void MrRequestQueue::Start(Napi::Env env, Napi::Function dispatch) {
+  if (started_) throw Napi::Error::New(env, "deferred memory-region requests already started");
+  deliver_ = Napi::ThreadSafeFunction::New(env, dispatch, "ndk-verbs:mr", 0, 1,
+                                           new FinalizedFlag(finalized_), MarkFinalized,
+                                           static_cast<void*>(nullptr));
+  // Referenced only while requests are in flight: an idle queue does not keep the process alive.
+  deliver_.Unref(env);
+  env_ = env;
+  started_ = true;
+}
+
+void MrRequestQueue::Reserve() {
+  if (!started_) throw Napi::Error::New(env_, "deferred memory-region requests are not started");
+  std::lock_guard<std::mutex> lock(mutex_);
+  // A waiting thread exists (it will be woken when there is work for it), or none may be added.
+  if (awake_ < threadCount_ || threadCount_ >= MaxThreads()) return;
+  threads_.emplace_back([this] { RunJobs(); });
+  ++threadCount_;
+  ++awake_;
+}
+
+void MrRequestQueue::Submit(Job job, Napi::Reference<Napi::External<MrBox>> handle) {
+  if (inFlight_.empty() && !finalized_->load()) deliver_.Ref(env_);
+  inFlight_.insert_or_assign(job.id, InFlight{std::move(handle), job.kind});
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    jobs_.push_back(std::move(job));
+    wake = awake_ == 0 && !wokeSinceFlush_;
+    if (wake) wokeSinceFlush_ = true;
+  }
+  if (wake) wake_.notify_one();
+}
+
+void MrRequestQueue::Flush() {
+  size_t wakes;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    wokeSinceFlush_ = false;
+    wakes = std::min(jobs_.size(), threadCount_ - awake_);
+  }
+  for (size_t i = 0; i < wakes; i++) wake_.notify_one();
+}
+
+void MrRequestQueue::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+  results_.clear();
+  inFlight_.clear();  // the boxes release their pins when they are finalized
+  if (started_ && !finalized_->load()) deliver_.Release();
+  started_ = false;
+}
+
+void MrRequestQueue::RunJobs() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    while (jobs_.empty() && !stopping_) {
+      --awake_;
+      wake_.wait(lock);
+      ++awake_;
+    }
+    // Stopping still runs what is queued: a region whose job never ran would stay in a transient
+    // state, and teardown would wait for it forever.
+    if (jobs_.empty()) {
+      --awake_;
+      return;
+    }
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    // A backlog and a sleeping thread: wake it from here, off the JS thread, so the backlog runs
+    // in parallel.
+    bool helpWanted = !jobs_.empty() && awake_ < threadCount_;
+    lock.unlock();
+    if (helpWanted) wake_.notify_one();
+    int err = job.kind == Kind::kRegister ? job.core->RunRegister(job.addr, job.length, job.access)
+                                          : job.core->RunDeregister();
+    job.core.reset();
+    lock.lock();
+    results_.push_back({job.id, err});
+    // One delivery is scheduled at a time; it takes every result present when it runs.
+    if (deliveryScheduled_ || stopping_) continue;
+    deliveryScheduled_ = true;
+    lock.unlock();
+    // Fails only once the environment is closing; Shutdown() then drops the results.
+    auto* target = new std::weak_ptr<MrRequestQueue>(weak_from_this());
+    if (deliver_.NonBlockingCall(target, Deliver) != napi_ok) delete target;
+    lock.lock();
+  }
+}
+
+// On the JS thread. Unpins what the results release, then hands the whole batch to JS in one call
+// through plain Node-API: an exception thrown by the dispatcher stays pending and Node reports it
+// as an uncaught exception.
+void MrRequestQueue::Deliver(Napi::Env env, Napi::Function dispatch,
+                             std::weak_ptr<MrRequestQueue>* target) {
+  std::shared_ptr<MrRequestQueue> self = target->lock();
+  delete target;
+  if (self == nullptr || env == nullptr || dispatch.IsEmpty()) return;  // shut down, or going away
+  std::vector<Result> batch;
+  {
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    batch.swap(self->results_);
+    self->deliveryScheduled_ = false;
+  }
+  if (batch.empty()) return;
+  auto results = Napi::Int32Array::New(env, batch.size() * 2);
+  for (size_t i = 0; i < batch.size(); i++) {
+    auto it = self->inFlight_.find(batch[i].id);
+    if (it != self->inFlight_.end()) {
+      if (RegistrationOver(it->second.kind, batch[i].err)) {
+        it->second.handle.Value().Data()->Unpin();
+      }
+      self->inFlight_.erase(it);
+    }
+    results[2 * i] = static_cast<int32_t>(batch[i].id);
+    results[2 * i + 1] = batch[i].err;
+  }
+  if (self->inFlight_.empty()) self->deliver_.Unref(env);
+  napi_value argv[] = {results};
+  napi_value ignored;
+  napi_call_function(env, env.Undefined(), dispatch, 1, argv, &ignored);
+}
+
+}  // namespace ndkv

@@ -1,0 +1,109 @@
+// Deferred registrations and deregistrations of one environment. A few native threads of our own
+// run the verbs calls, and their results reach JavaScript in batches: one JS call delivers every
+// result that finished since the last delivery, instead of one libuv work item, one async-hooks
+// resource and one callback scope per request. Under load (a thousand deregistrations issued at
+// once) that per-request overhead, not verbs, was what limited throughput (see README,
+// Performance). Dedicated threads, node-pty style, also keep slow verbs calls from queueing behind
+// (or in front of) the libuv pool's file-system and crypto work.
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "verbs_objects.h"
+
+namespace ndkv {
+
+struct MrBox;
+
+// One queue per loaded copy of the facade (a process may load the JS package more than once, e.g.
+// a test runner's fresh module registry per file, while the addon is loaded once per environment).
+class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
+ public:
+  enum class Kind { kRegister, kDeregister };
+
+  // One request. `core` stays alive while it runs; `addr`, `length` and `access` are plain copies
+  // of the JS inputs (the memory itself is pinned by the region's box until the result is in).
+  struct Job {
+    uint32_t id = 0;
+    Kind kind = Kind::kRegister;
+    std::shared_ptr<MrCore> core;
+    void* addr = nullptr;
+    size_t length = 0;
+    int access = 0;
+  };
+
+  MrRequestQueue() = default;
+  MrRequestQueue(const MrRequestQueue&) = delete;
+  MrRequestQueue& operator=(const MrRequestQueue&) = delete;
+  ~MrRequestQueue();
+
+  // JS thread, once: results are delivered as `dispatch(results)`, an Int32Array
+  // of [id, errno, id, errno, …] pairs, in a later turn of the event loop than their requests.
+  void Start(Napi::Env env, Napi::Function dispatch);
+  // JS thread. Makes sure a thread will pick up the next job (starting one if none is idle). May
+  // throw; call it before the region's state moves, so a failure leaves nothing half done.
+  void Reserve();
+  // JS thread. Queues `job` (its region already moved to a transient state); `handle` keeps the
+  // region's box alive until its result has been delivered. Does not throw. Wakes a thread only
+  // for the first job of a burst; Flush() wakes the rest.
+  void Submit(Job job, Napi::Reference<Napi::External<MrBox>> handle);
+  // JS thread, once after a burst of Submit() calls (the facade calls it on the next tick): wakes
+  // as many sleeping threads as there are queued jobs.
+  void Flush();
+  // JS thread (environment cleanup, or the queue's handle collected): runs every queued job, joins
+  // the threads and drops what was never delivered. Afterwards no job is in flight and no region is
+  // left in a transient state. Idempotent.
+  void Shutdown();
+
+ private:
+  struct Result {
+    uint32_t id;
+    int err;
+  };
+  // What the JS thread keeps of a request until its result is delivered.
+  struct InFlight {
+    Napi::Reference<Napi::External<MrBox>> handle;
+    Kind kind;
+  };
+
+  void RunJobs();
+  // `target` is weak: a delivery already scheduled may run after the queue was shut down and freed.
+  static void Deliver(Napi::Env env, Napi::Function dispatch,
+                      std::weak_ptr<MrRequestQueue>* target);
+
+  // Shared with the threads, under `mutex_`.
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> jobs_;
+  std::vector<Result> results_;
+  size_t threadCount_ = 0;
+  // Threads running or about to run a job (not waiting): a new job wakes a thread only when none
+  // is, since a futex wake per request costs more than a small deregistration itself.
+  size_t awake_ = 0;
+  // A thread was woken since the last Flush(): later jobs of the same burst wait for the flush (or
+  // for a running thread), so a burst of a thousand requests costs one wake on the JS thread.
+  bool wokeSinceFlush_ = false;
+  bool deliveryScheduled_ = false;
+  bool stopping_ = false;
+
+  // JS thread only.
+  Napi::Env env_{nullptr};
+  std::vector<std::thread> threads_;
+  std::unordered_map<uint32_t, InFlight> inFlight_;
+  Napi::ThreadSafeFunction deliver_;
+  // Set by the thread-safe function's finalizer: at environment teardown Node may close it before
+  // our cleanup hook runs, and a closed one must not be released again.
+  std::shared_ptr<std::atomic<bool>> finalized_ = std::make_shared<std::atomic<bool>>(false);
+  bool started_ = false;
+};
+
+}  // namespace ndkv
