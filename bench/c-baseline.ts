@@ -19,6 +19,20 @@ export interface CPerOp {
   readonly deregNs: number[];
 }
 
+/** Per-pair nanoseconds when each call runs on a second thread, the caller waiting in poll(). */
+export interface CHop {
+  readonly bytes: number;
+  readonly pairNs: number[];
+}
+
+/** Total nanoseconds for `threads` threads to deregister `count` registered blocks. */
+export interface CParallel {
+  readonly bytes: number;
+  readonly count: number;
+  readonly threads: number;
+  readonly deregisterNs: number;
+}
+
 /** Total nanoseconds to register `count` blocks one by one, then deregister them one by one. */
 export interface CSequential {
   readonly bytes: number;
@@ -45,4 +59,22 @@ export function cPerOp(device: string, bytes: number, iterations: number, warmup
 /** `reg_dereg_loop sequential`: `count` regions registered, then deregistered one by one. */
 export function cSequential(device: string, bytes: number, count: number): CSequential {
   return run(['sequential', device, String(bytes), String(count)]) as CSequential;
+}
+
+/**
+ * `reg_dereg_loop hop`: per-pair timings in C with the thread hand-off a deferred completion pays
+ * (a second thread runs each call; the caller sleeps in poll() on an eventfd until it is done).
+ */
+export function cHop(device: string, bytes: number, iterations: number, warmup: number): CHop {
+  return run(['hop', device, String(bytes), String(iterations), String(warmup)]) as CHop;
+}
+
+/** `reg_dereg_loop parallel`: `count` registered regions deregistered by `threads` threads. */
+export function cParallel(
+  device: string,
+  bytes: number,
+  count: number,
+  threads: number,
+): CParallel {
+  return run(['parallel', device, String(bytes), String(count), String(threads)]) as CParallel;
 }

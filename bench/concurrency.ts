@@ -1,15 +1,17 @@
 /**
  * Test 3: deregistration throughput. 1,000 regions of 1 MiB are registered, then deregistered:
- * by the C loop one by one, by NDK-style deferred requests all issued at once (the libuv pool runs
- * them in parallel), and — for reference — by NDK-style inline requests one by one.
+ * by the C loop one by one, by NDK-style deferred requests all issued at once (the addon's request
+ * threads run them in parallel), and — for reference — by NDK-style inline requests one by one and
+ * by C with as many threads as the addon uses.
  *
  * @packageDocumentation
  */
 
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 import { allocate, NdkDeregisterMr, NtStatus, type ProtectionDomain } from '../lib';
-import { cSequential } from './c-baseline';
+import { cParallel, cSequential } from './c-baseline';
 import { CONCURRENCY, DEVICE } from './config';
 import { collectGarbage } from './gc';
 import { createMr, deregisterInline, expectStatus, register, registerInline } from './ndk';
@@ -18,7 +20,13 @@ import { type ConcurrencyResult } from './result';
 import { median, round } from './stats';
 
 /** Progress units this test reports. */
-export const CONCURRENCY_UNITS = 3 * CONCURRENCY.rounds;
+export const CONCURRENCY_UNITS = 4 * CONCURRENCY.rounds;
+
+/**
+ * Threads of the C parallel loop: as many as ndk-verbs' request queue may run (CPU count, 2..8;
+ * native/mr_request_queue.cc), so the C figure is the ceiling the deferred path could reach here.
+ */
+export const C_PARALLEL_THREADS = Math.min(8, Math.max(2, availableParallelism()));
 
 const { regionBytes, count, rounds } = CONCURRENCY;
 
@@ -28,10 +36,15 @@ export async function measureConcurrency(
   progress: Progress,
 ): Promise<ConcurrencyResult> {
   const cRounds: number[] = [];
+  const cParallelRounds: number[] = [];
   for (let r = 0; r < rounds; r++) {
     progress.task(`concurrency: C, ${count} regions one by one (round ${r + 1})`);
     const c = cSequential(DEVICE, regionBytes, count);
     cRounds.push(count / (c.deregisterNs / 1e9));
+    progress.advance();
+    progress.task(`concurrency: C, ${C_PARALLEL_THREADS} threads (round ${r + 1})`);
+    const p = cParallel(DEVICE, regionBytes, count, C_PARALLEL_THREADS);
+    cParallelRounds.push(count / (p.deregisterNs / 1e9));
     progress.advance();
   }
 
@@ -67,6 +80,8 @@ export async function measureConcurrency(
     cSequentialPerS,
     deferredConcurrentPerS,
     inlineSequentialPerS: round(median(inlineRounds), 0),
+    cParallelPerS: round(median(cParallelRounds), 0),
+    cParallelThreads: C_PARALLEL_THREADS,
     cRoundsPerS: cRounds.map((v) => round(v, 0)),
     deferredRoundsPerS: deferredRounds.map((v) => round(v, 0)),
     ratio: round(deferredConcurrentPerS / cSequentialPerS, 3),

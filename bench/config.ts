@@ -31,7 +31,7 @@ export const PER_OP_ROUNDS = 5;
 export const PER_OP_WARMUP = 5;
 
 /** Event-loop test: 16 × 64 MiB = 1 GiB registered, then deregistered, `rounds` times. */
-export const EVENT_LOOP = { regionBytes: 64 * MiB, regionCount: 16, rounds: 3, resolutionMs: 1 };
+export const EVENT_LOOP = { regionBytes: 64 * MiB, regionCount: 16, rounds: 8, resolutionMs: 1 };
 
 /** Concurrency test: 1,000 × 1 MiB, deregistered all at once vs one by one. */
 export const CONCURRENCY = { regionBytes: 1 * MiB, count: 1000, rounds: 3 };

@@ -66,11 +66,14 @@ async function watchPolicy(
   const registering = monitor();
   const deregistering = monitor();
   const wallMs: number[] = [];
+  const busyMs: number[] = [];
   for (let r = 0; r < rounds; r++) {
     progress.task(`event loop: ${policy}, 1 GiB in ${regionCount} regions (round ${r + 1})`);
     progress.pause();
     await watched(registering, () => registerAll(policy, mrs, blocks));
-    wallMs.push(await watched(deregistering, () => deregisterAll(policy, mrs)));
+    const { wall, busy } = await watched(deregistering, () => deregisterAll(policy, mrs));
+    wallMs.push(wall);
+    busyMs.push(busy);
     progress.resume();
     progress.advance();
   }
@@ -79,19 +82,26 @@ async function watchPolicy(
     register: delayOf(registering),
     deregister: delayOf(deregistering),
     deregisterWallMs: round(median(wallMs), 3),
+    deregisterBusyMs: round(median(busyMs), 3),
   };
 }
 
-// Enables the monitor around `phase`; returns the phase's wall time in ms.
-async function watched(histogram: IntervalHistogram, phase: () => Promise<void>): Promise<number> {
+// Enables the monitor around `phase`; returns the phase's wall time and the time the event loop
+// was busy during it, in ms.
+async function watched(
+  histogram: IntervalHistogram,
+  phase: () => Promise<void>,
+): Promise<{ wall: number; busy: number }> {
   histogram.enable();
   await sleep(SETTLE_MS);
+  const u0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   await phase();
   const t1 = performance.now();
+  const used = performance.eventLoopUtilization(performance.eventLoopUtilization(), u0);
   await sleep(SETTLE_MS);
   histogram.disable();
-  return t1 - t0;
+  return { wall: t1 - t0, busy: used.active };
 }
 
 async function registerAll(

@@ -18,7 +18,7 @@ import {
   ntStatusName,
   type ProtectionDomain,
 } from '../lib';
-import { cPerOp } from './c-baseline';
+import { cHop, cPerOp } from './c-baseline';
 import { DEVICE, PER_OP_ROUNDS, PER_OP_SIZES, PER_OP_WARMUP } from './config';
 import { createMr, expectStatus, FLAGS } from './ndk';
 import { type Progress } from './progress';
@@ -26,7 +26,7 @@ import { type PathName, type PerOpRow } from './result';
 import { round, summarize } from './stats';
 
 /** Progress units this test reports. */
-export const PER_OP_UNITS = PER_OP_SIZES.length * PER_OP_ROUNDS * 4;
+export const PER_OP_UNITS = PER_OP_SIZES.length * PER_OP_ROUNDS * 5;
 
 type Timed = (count: number) => Promise<number[]>;
 
@@ -46,6 +46,7 @@ export async function measurePerOp(pd: ProtectionDomain, progress: Progress): Pr
       promise: (count) => promisePairs(promiseMr, memory, bytes, count),
     };
     const samples: Record<PathName, number[]> = { c: [], inline: [], deferred: [], promise: [] };
+    const hopSamples: number[] = [];
     const perRound = Math.ceil(iterations / PER_OP_ROUNDS);
     for (let r = 0; r < PER_OP_ROUNDS; r++) {
       for (const name of Object.keys(paths) as PathName[]) {
@@ -54,6 +55,9 @@ export async function measurePerOp(pd: ProtectionDomain, progress: Progress): Pr
         samples[name].push(...(await paths[name](perRound)));
         progress.advance();
       }
+      progress.task(`register+deregister ${label(bytes)}: C with a thread hop (round ${r + 1})`);
+      hopSamples.push(...cHopPairs(bytes, perRound));
+      progress.advance();
     }
     await Promise.all([inlineMr, deferredMr, promiseMr].map((mr) => mr.close()));
     const summaries = {
@@ -63,11 +67,14 @@ export async function measurePerOp(pd: ProtectionDomain, progress: Progress): Pr
       promise: summarize(samples.promise),
     };
     const ratio = (name: PathName) => round(summaries[name].medianUs / summaries.c.medianUs, 3);
+    const hop = summarize(hopSamples);
     rows.push({
       bytes,
       iterations: perRound * PER_OP_ROUNDS,
       paths: summaries,
       ratioToC: { inline: ratio('inline'), deferred: ratio('deferred'), promise: ratio('promise') },
+      cHop: hop,
+      deferredToCHop: round(summaries.deferred.medianUs / hop.medianUs, 3),
     });
   }
   return rows;
@@ -81,6 +88,10 @@ export function label(bytes: number): string {
 function cPairs(bytes: number, count: number): number[] {
   const c = cPerOp(DEVICE, bytes, count, PER_OP_WARMUP);
   return c.regNs.map((reg, i) => (reg + c.deregNs[i]) / 1000);
+}
+
+function cHopPairs(bytes: number, count: number): number[] {
+  return cHop(DEVICE, bytes, count, PER_OP_WARMUP).pairNs.map((ns) => ns / 1000);
 }
 
 // The statuses are checked after the clock stops, so the timed part is the two calls alone.

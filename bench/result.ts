@@ -27,6 +27,13 @@ export interface PerOpRow {
   readonly paths: Record<PathName, Summary>;
   /** Median of each Node path divided by the C median. */
   readonly ratioToC: Record<Exclude<PathName, 'c'>, number>;
+  /**
+   * The C loop with each call handed to a second thread (the caller sleeping in poll() until it is
+   * done): what any deferred completion costs on this machine before ndk-verbs adds anything.
+   */
+  readonly cHop: Summary;
+  /** The deferred median divided by the C hop median. */
+  readonly deferredToCHop: number;
 }
 
 /** Event-loop delay seen by `monitorEventLoopDelay`, in milliseconds. */
@@ -42,6 +49,12 @@ export interface PolicyDelays {
   readonly deregister: Delay;
   /** Median wall time of one deregistration phase (all regions), ms. */
   readonly deregisterWallMs: number;
+  /**
+   * Median time the event loop was busy (not waiting for events) during one deregistration phase,
+   * ms (`performance.eventLoopUtilization`): what the phase cost the JS thread, noise-free of timer
+   * jitter.
+   */
+  readonly deregisterBusyMs: number;
 }
 
 /** Event-loop responsiveness while registering and deregistering ≥ 1 GiB. */
@@ -65,6 +78,9 @@ export interface ConcurrencyResult {
   readonly cSequentialPerS: number;
   readonly deferredConcurrentPerS: number;
   readonly inlineSequentialPerS: number;
+  /** C with as many threads as ndk-verbs' request queue may use, deregistering in parallel. */
+  readonly cParallelPerS: number;
+  readonly cParallelThreads: number;
   readonly cRoundsPerS: readonly number[];
   readonly deferredRoundsPerS: readonly number[];
   /** deferredConcurrentPerS / cSequentialPerS. */

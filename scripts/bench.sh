@@ -12,7 +12,7 @@ bash scripts/bootstrap.sh
 bash scripts/build.sh
 mkdir -p build/bench bench-results
 # shellcheck disable=SC2046 # pkg-config prints several flags on purpose
-cc -O2 -Wall -Wextra -std=c11 -o build/bench/reg_dereg_loop bench/c/reg_dereg_loop.c \
+cc -O2 -Wall -Wextra -std=c11 -pthread -o build/bench/reg_dereg_loop bench/c/reg_dereg_loop.c \
   $(pkg-config --cflags --libs libibverbs)
 
 # Not under build/: a node-gyp rebuild (scripts/build.sh) wipes build/.

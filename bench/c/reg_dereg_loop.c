@@ -8,18 +8,30 @@
  *   reg_dereg_loop sequential <device> <bytes> <count>
  *     <count> blocks of <bytes>, all registered, then deregistered one by one:
  *     {"mode":"sequential","bytes":N,"count":N,"registerNs":T,"deregisterNs":T}.
+ *   reg_dereg_loop hop <device> <bytes> <iterations> <warmup>
+ *     As perop, but each call runs on a second thread while the first waits for it in poll() on
+ *     an eventfd — the thread hand-off any deferred completion pays, with nothing else around it:
+ *     {"mode":"hop","bytes":N,"pairNs":[...]}.
+ *   reg_dereg_loop parallel <device> <bytes> <count> <threads>
+ *     As sequential, but <threads> threads deregister the blocks, taking the next one each:
+ *     {"mode":"parallel","bytes":N,"count":N,"threads":N,"deregisterNs":T}.
  *
  * Access is IBV_ACCESS_LOCAL_WRITE, what ndk-verbs' default NDK_MR_FLAG_ALLOW_LOCAL_WRITE maps to.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <infiniband/verbs.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -110,9 +122,110 @@ static int sequential(struct ibv_pd *pd, size_t bytes, long count) {
   uint64_t t1 = now_ns();
   for (long i = 0; i < count; i++) dereg(mrs[i]);
   uint64_t t2 = now_ns();
-  printf("{\"mode\":\"sequential\",\"bytes\":%zu,\"count\":%ld,\"registerNs\":%llu,"
-         "\"deregisterNs\":%llu}\n",
-         bytes, count, (unsigned long long)(t1 - t0), (unsigned long long)(t2 - t1));
+  printf(
+      "{\"mode\":\"sequential\",\"bytes\":%zu,\"count\":%ld,\"registerNs\":%llu,"
+      "\"deregisterNs\":%llu}\n",
+      bytes, count, (unsigned long long)(t1 - t0), (unsigned long long)(t2 - t1));
+  return 0;
+}
+
+/* ---- hop: one request at a time, run by a second thread ---- */
+
+struct hop_worker {
+  struct ibv_pd *pd;
+  void *addr;
+  size_t bytes;
+  struct ibv_mr *mr; /* registered by a "register" job, consumed by a "deregister" job */
+  int job_fd;        /* main -> worker: 1 = register, 2 = deregister, 3 = stop */
+  int done_fd;       /* worker -> main */
+};
+
+static void fd_write(int fd, uint64_t value) {
+  if (write(fd, &value, sizeof value) != sizeof value) die("eventfd write");
+}
+
+static uint64_t fd_read(int fd) {
+  uint64_t value;
+  if (read(fd, &value, sizeof value) != sizeof value) die("eventfd read");
+  return value;
+}
+
+static void *hop_thread(void *arg) {
+  struct hop_worker *w = arg;
+  for (;;) {
+    uint64_t job = fd_read(w->job_fd);
+    if (job == 3) return NULL;
+    if (job == 1) w->mr = reg(w->pd, w->addr, w->bytes);
+    if (job == 2) dereg(w->mr);
+    fd_write(w->done_fd, 1);
+  }
+}
+
+/* Hands one job to the worker and sleeps until it is done, as an event loop does. */
+static void hop_request(struct hop_worker *w, uint64_t job) {
+  fd_write(w->job_fd, job);
+  struct pollfd pfd = {w->done_fd, POLLIN, 0};
+  while (poll(&pfd, 1, -1) < 0) {
+    if (errno != EINTR) die("poll");
+  }
+  fd_read(w->done_fd);
+}
+
+static int hop(struct ibv_pd *pd, size_t bytes, long iterations, long warmup) {
+  struct hop_worker w = {pd, block(bytes), bytes, NULL, eventfd(0, 0), eventfd(0, 0)};
+  if (w.job_fd < 0 || w.done_fd < 0) die("eventfd");
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, hop_thread, &w) != 0) die("pthread_create");
+  uint64_t *pair_ns = calloc((size_t)iterations, sizeof *pair_ns);
+  if (pair_ns == NULL) die("calloc");
+  for (long i = 0; i < warmup + iterations; i++) {
+    uint64_t t0 = now_ns();
+    hop_request(&w, 1);
+    hop_request(&w, 2);
+    if (i >= warmup) pair_ns[i - warmup] = now_ns() - t0;
+  }
+  fd_write(w.job_fd, 3);
+  pthread_join(thread, NULL);
+  printf("{\"mode\":\"hop\",\"bytes\":%zu,", bytes);
+  print_array("pairNs", pair_ns, iterations);
+  printf("}\n");
+  return 0;
+}
+
+/* ---- parallel: deregistration by several threads ---- */
+
+struct parallel_work {
+  struct ibv_mr **mrs;
+  long count;
+  atomic_long next;
+};
+
+static void *parallel_thread(void *arg) {
+  struct parallel_work *work = arg;
+  for (long i; (i = atomic_fetch_add(&work->next, 1)) < work->count;) dereg(work->mrs[i]);
+  return NULL;
+}
+
+static int parallel(struct ibv_pd *pd, size_t bytes, long count, long threads) {
+  if (threads < 1 || threads > 64) {
+    fprintf(stderr, "reg_dereg_loop: threads must be 1..64\n");
+    return 2;
+  }
+  struct ibv_mr **mrs = calloc((size_t)count, sizeof *mrs);
+  if (mrs == NULL) die("calloc");
+  for (long i = 0; i < count; i++) mrs[i] = reg(pd, block(bytes), bytes);
+  struct parallel_work work = {mrs, count, 0};
+  pthread_t ids[64];
+  uint64_t t0 = now_ns();
+  for (long t = 0; t < threads; t++) {
+    if (pthread_create(&ids[t], NULL, parallel_thread, &work) != 0) die("pthread_create");
+  }
+  for (long t = 0; t < threads; t++) pthread_join(ids[t], NULL);
+  uint64_t t1 = now_ns();
+  printf(
+      "{\"mode\":\"parallel\",\"bytes\":%zu,\"count\":%ld,\"threads\":%ld,"
+      "\"deregisterNs\":%llu}\n",
+      bytes, count, threads, (unsigned long long)(t1 - t0));
   return 0;
 }
 
@@ -123,8 +236,16 @@ int main(int argc, char **argv) {
   if (argc == 5 && strcmp(argv[1], "sequential") == 0) {
     return sequential(open_pd(argv[2]), strtoull(argv[3], NULL, 10), atol(argv[4]));
   }
+  if (argc == 6 && strcmp(argv[1], "hop") == 0) {
+    return hop(open_pd(argv[2]), strtoull(argv[3], NULL, 10), atol(argv[4]), atol(argv[5]));
+  }
+  if (argc == 6 && strcmp(argv[1], "parallel") == 0) {
+    return parallel(open_pd(argv[2]), strtoull(argv[3], NULL, 10), atol(argv[4]), atol(argv[5]));
+  }
   fprintf(stderr,
           "usage: reg_dereg_loop perop <device> <bytes> <iterations> <warmup>\n"
-          "       reg_dereg_loop sequential <device> <bytes> <count>\n");
+          "       reg_dereg_loop sequential <device> <bytes> <count>\n"
+          "       reg_dereg_loop hop <device> <bytes> <iterations> <warmup>\n"
+          "       reg_dereg_loop parallel <device> <bytes> <count> <threads>\n");
   return 2;
 }
