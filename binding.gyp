@@ -11,6 +11,7 @@
         "native/memory_window.cc",
         "native/memory_block.cc",
         "native/mr_request_queue.cc",
+        "native/qp_destroy_work.cc",
         "native/cq_event_thread.cc",
         "native/completion_queue.cc",
         "native/queue_pair.cc",

@@ -137,8 +137,13 @@ export interface NativeAddon {
   qpConnect(qp: QpHandle, gid: Buffer, qpn: number, psn: number, port: number): number;
   /** To the error state: outstanding requests flush. */
   qpToError(qp: QpHandle): number;
-  /** Error state, then `ibv_destroy_qp`. */
-  destroyQp(qp: QpHandle): number;
+  /**
+   * Error state, then `ibv_destroy_qp`, on the libuv pool: returns Pending and calls `done(errno)`
+   * in a later turn. rxe holds the destroy in the kernel (about 50 s) while a type 2 window is still
+   * bound through the queue pair; the event loop runs on meanwhile. Gone once destroyed, Busy while
+   * a destroy is in flight (`done` is then never called).
+   */
+  destroyQp(qp: QpHandle, done: (errno: number) => void): number;
   /** Posts one RDMA WRITE / READ / SEND with one scatter/gather entry inside `mr`'s registration. */
   postSend(
     qp: QpHandle,

@@ -5,9 +5,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <random>
 
 #include "handles.h"
+#include "qp_destroy_work.h"
 #include "result_codes.h"
 
 namespace ndkv {
@@ -116,7 +118,7 @@ Napi::Value CreateQp(const Napi::CallbackInfo& info) {
 Napi::Value QpLocalAddress(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<QpBox>(info[0])->core;
-  if (core->qp == nullptr) return Napi::Number::New(env, kGone);
+  if (core->Usable() == nullptr) return Napi::Number::New(env, kGone);
   ibv_gid gid;
   int err = ibv_query_gid(core->qp->context, core->port, kGidIndex, &gid);
   if (err != 0) return Napi::Number::New(env, err > 0 ? err : errno);
@@ -135,7 +137,7 @@ Napi::Value QpConnect(const Napi::CallbackInfo& info) {
       !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber()) {
     return Napi::Number::New(env, kBadArgument);
   }
-  if (core->qp == nullptr) return Napi::Number::New(env, kGone);
+  if (core->Usable() == nullptr) return Napi::Number::New(env, kGone);
   if (core->qp->state != IBV_QPS_RESET) return Napi::Number::New(env, kWrongState);
   const uint8_t* gid = info[1].As<Napi::Buffer<uint8_t>>().Data();
   uint32_t qpn = info[2].As<Napi::Number>().Uint32Value();
@@ -156,15 +158,28 @@ Napi::Value QpConnect(const Napi::CallbackInfo& info) {
 Napi::Value QpToError(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<QpBox>(info[0])->core;
-  if (core->qp == nullptr) return Napi::Number::New(env, kGone);
+  if (core->Usable() == nullptr) return Napi::Number::New(env, kGone);
   return Napi::Number::New(env, core->ToError());
 }
 
 Napi::Value DestroyQp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<QpBox>(info[0])->core;
+  if (!info[1].IsFunction()) {
+    throw Napi::TypeError::New(env, "destroying a queue pair needs a completion function");
+  }
   if (core->qp == nullptr) return Napi::Number::New(env, kGone);
-  return Napi::Number::New(env, core->Destroy());
+  if (core->destroying) return Napi::Number::New(env, kBusy);
+  auto work = std::make_unique<QpDestroyWork>(info[1].As<Napi::Function>(), core);
+  core->BeginDeferredDestroy();
+  try {
+    work->Queue();
+    work.release();  // once queued, the work deletes itself
+  } catch (...) {
+    core->AbandonDeferredDestroy();
+    throw;
+  }
+  return Napi::Number::New(env, kPending);
 }
 
 }  // namespace ndkv

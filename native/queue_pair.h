@@ -11,7 +11,8 @@ Napi::Value QpLocalAddress(const Napi::CallbackInfo& info);
 Napi::Value QpConnect(const Napi::CallbackInfo& info);
 // (qp) → 0 | errno | NativeResult: to the error state; outstanding requests flush.
 Napi::Value QpToError(const Napi::CallbackInfo& info);
-// (qp) → 0 | errno | NativeResult: error state, then ibv_destroy_qp.
+// (qp, done) → Pending | NativeResult: error state, then ibv_destroy_qp, on the libuv pool;
+// done(errno) runs later. Gone once destroyed, Busy while a destroy is in flight.
 Napi::Value DestroyQp(const Napi::CallbackInfo& info);
 
 }  // namespace ndkv

@@ -87,12 +87,61 @@ int QpCore::ToError() {
   return ibv_modify_qp(qp, &attr, IBV_QP_STATE);
 }
 
+namespace {
+
+int ToErrorThenDestroy(QpCore& core) {
+  core.ToError();  // best effort: a QP that cannot change state is destroyed all the same
+  return ibv_destroy_qp(core.qp);
+}
+
+}  // namespace
+
 int QpCore::Destroy() {
   if (qp == nullptr) return 0;
-  ToError();  // best effort: a QP that cannot change state is destroyed all the same
-  int err = ibv_destroy_qp(qp);
+  int err = ToErrorThenDestroy(*this);
   if (err == 0) qp = nullptr;
   return err;
+}
+
+void QpCore::BeginDeferredDestroy() {
+  destroying = true;
+  std::lock_guard<std::mutex> lock(mutex);
+  destroyRunning = true;
+}
+
+int QpCore::RunDeferredDestroy() {
+  int err = ToErrorThenDestroy(*this);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    destroyRunning = false;
+    destroyResult = err;
+  }
+  idle.notify_all();
+  return err;
+}
+
+// Also runs after teardown has taken the result (a completion that reaches an environment being
+// torn down): applying it twice is harmless, and a failed destroy leaves `qp` as teardown left it.
+void QpCore::FinishDeferredDestroy(int err) {
+  destroying = false;
+  if (err == 0) qp = nullptr;
+}
+
+void QpCore::AbandonDeferredDestroy() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    destroyRunning = false;
+  }
+  destroying = false;
+}
+
+void QpCore::WaitForDeferredDestroy() {
+  if (!destroying) return;
+  std::unique_lock<std::mutex> lock(mutex);
+  idle.wait(lock, [this] { return !destroyRunning; });
+  int err = destroyResult;
+  lock.unlock();
+  FinishDeferredDestroy(err);
 }
 
 MwCore::~MwCore() { Destroy(); }
@@ -159,6 +208,7 @@ void DestroyDeviceTree(DeviceCore& device) {
   for (auto& pd : pds) {
     for (auto& weakQp : pd->qps) {
       if (auto qp = weakQp.lock()) {
+        qp->WaitForDeferredDestroy();
         qp->Destroy();
         qp->qp = nullptr;
       }

@@ -82,19 +82,41 @@ struct CqCore {
 };
 
 // A reliable-connected queue pair. Holds its PD and both CQs, so none of them is destroyed under
-// it.
+// it. `qp` and `destroying` belong to the JS thread. A deferred destroy calls verbs on the pool
+// (rxe may hold ibv_destroy_qp for ~50 s) and reports back under `mutex`, so environment teardown
+// can wait for it; the JS thread applies its result when the completion runs.
 struct QpCore {
-  ibv_qp* qp = nullptr;  // null once destroyed
-  uint32_t psn = 0;      // our initial packet sequence number, told to the peer
+  ibv_qp* qp = nullptr;     // null once destroyed
+  bool destroying = false;  // a deferred destroy owns `qp`: nothing else may reach verbs with it
+  uint32_t psn = 0;         // our initial packet sequence number, told to the peer
   uint8_t port = 1;
   std::shared_ptr<PdCore> pd;
   std::shared_ptr<CqCore> recvCq;
   std::shared_ptr<CqCore> sendCq;
+  std::mutex mutex;
+  std::condition_variable idle;
+  bool destroyRunning = false;  // under `mutex`: queued or running on the pool
+  int destroyResult = 0;        // under `mutex`: what the last deferred destroy returned
   ~QpCore();
+
+  // The QP for a verbs call on the JS thread: null once destroyed or while a destroy owns it.
+  ibv_qp* Usable() const { return destroying ? nullptr : qp; }
   // Moves the QP to the error state, so every outstanding request flushes into its CQs.
   int ToError();
-  // ToError, then ibv_destroy_qp. Returns 0 or the errno.
+  // ToError, then ibv_destroy_qp, on the calling thread. Returns 0 or the errno.
   int Destroy();
+
+  // The deferred destroy, in three steps. JS thread, before queueing:
+  void BeginDeferredDestroy();
+  // Pool: ToError, then ibv_destroy_qp; `qp` itself is left to the JS thread. Returns 0 or the
+  // errno.
+  int RunDeferredDestroy();
+  // JS thread, with what RunDeferredDestroy returned.
+  void FinishDeferredDestroy(int err);
+  // JS thread: the work could not be queued after all; the QP is as it was.
+  void AbandonDeferredDestroy();
+  // Teardown: waits for a deferred destroy on the pool and takes its result.
+  void WaitForDeferredDestroy();
 };
 
 // A memory window. `type` is IBV_MW_TYPE_1 or IBV_MW_TYPE_2.

@@ -93,7 +93,7 @@ Napi::Value PostSend(const Napi::CallbackInfo& info) {
   }
   wr.wr.rdma.remote_addr = remoteAddress;
   wr.wr.rdma.rkey = static_cast<uint32_t>(remoteToken);
-  if (qp->qp == nullptr) return Napi::Number::New(env, kGone);
+  if (qp->Usable() == nullptr) return Napi::Number::New(env, kGone);
   std::lock_guard<std::mutex> lock(slice.mr->mutex);
   int check = CheckSlice(slice, qp->pd.get(), &sge);
   if (check != kDone) return Napi::Number::New(env, check);
@@ -110,7 +110,7 @@ Napi::Value PostRecv(const Napi::CallbackInfo& info) {
   LocalSlice slice;
   int read = ReadLocal(info, 1, &wrId, &slice);
   if (read != kDone) return Napi::Number::New(env, read);
-  if (qp->qp == nullptr) return Napi::Number::New(env, kGone);
+  if (qp->Usable() == nullptr) return Napi::Number::New(env, kGone);
   ibv_recv_wr wr = {};
   ibv_sge sge = {};
   wr.wr_id = wrId;
@@ -133,7 +133,7 @@ Napi::Value PostBindMw(const Napi::CallbackInfo& info) {
   if (read != kDone) return Napi::Number::New(env, read);
   uint64_t access = 0;
   if (!ReadUint(info[6], 255.0, &access)) return Napi::Number::New(env, kBadArgument);
-  if (qp->qp == nullptr || mw->mw == nullptr) return Napi::Number::New(env, kGone);
+  if (qp->Usable() == nullptr || mw->mw == nullptr) return Napi::Number::New(env, kGone);
   if (mw->pd != qp->pd) return Napi::Number::New(env, kBadArgument);
 
   std::lock_guard<std::mutex> lock(slice.mr->mutex);
@@ -169,7 +169,7 @@ Napi::Value PostLocalInvalidate(const Napi::CallbackInfo& info) {
   auto& mw = UnwrapHandle<MwBox>(info[1])->core;
   uint64_t wrId = 0;
   if (!ReadUint(info[2], 9007199254740991.0, &wrId)) return Napi::Number::New(env, kBadArgument);
-  if (qp->qp == nullptr || mw->mw == nullptr) return Napi::Number::New(env, kGone);
+  if (qp->Usable() == nullptr || mw->mw == nullptr) return Napi::Number::New(env, kGone);
   ibv_send_wr wr = {};
   wr.wr_id = wrId;
   wr.opcode = IBV_WR_LOCAL_INV;

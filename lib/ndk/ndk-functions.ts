@@ -160,8 +160,8 @@ export function NdkGetRemoteTokenFromMr(mr: MemoryRegion, out: NdkOut<number>): 
  * with requests outstanding moves to the error state; they complete with `STATUS_CANCELLED` and the
  * close completes after the last of them has been polled. Never fails for an open object:
  * `STATUS_SUCCESS` (closed now) or `STATUS_PENDING` (waiting for a pending request, a deferred
- * deregistration, or — for a parent — for its children to be closed); `closeCompletion` is then the
- * last callback the object makes.
+ * deregistration, a queue pair's destroy, which always runs on the libuv pool, or — for a parent —
+ * for its children to be closed); `closeCompletion` is then the last callback the object makes.
  * @returns `STATUS_INVALID_HANDLE` for anything that is not an open ndk-verbs object,
  *   `STATUS_INVALID_PARAMETER` when `closeCompletion` is not a function.
  */

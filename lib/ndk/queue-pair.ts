@@ -3,13 +3,14 @@
  * `NdkReceive`, `NdkCloseObject`, and the promise API over the same object.
  *
  * Every posted request completes exactly once through its completion queue. Closing moves the QP
- * to the error state so outstanding requests flush (`STATUS_CANCELLED`); the close completes once
- * the last of them has been polled, and its callback is the last one the queue pair makes.
+ * to the error state so outstanding requests flush (`STATUS_CANCELLED`), then destroys it on the
+ * libuv pool: the close completes once the last request has been polled and the QP is destroyed,
+ * and its callback is the last one the queue pair makes.
  *
  * @packageDocumentation
  */
 
-import { NativeWorkOp, native, type QpHandle } from '../native';
+import { NativeResult, NativeWorkOp, native, type QpHandle } from '../native';
 import { NdkError, NtStatus, ntSuccess } from '../status';
 import { type Children, type Closable } from './children';
 import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
@@ -70,6 +71,8 @@ export class QueuePair implements Closable {
   #connected = false;
   #outstanding = 0;
   #whenIdle: (() => void) | undefined;
+  // While the native destroy runs: what to call once it is over.
+  #afterDestroy: Array<() => void> | undefined;
   #closed: Promise<void> | undefined;
 
   /** @internal Created by `ProtectionDomain`; use `pd.createQp()` or `NdkCreateQp`. */
@@ -284,8 +287,9 @@ export class QueuePair implements Closable {
   }
 
   /**
-   * @internal `NdkCloseObject`: with requests outstanding, moves to the error state so they flush
-   * (`STATUS_CANCELLED`) and completes after the last of them; `done` is then the last callback.
+   * @internal `NdkCloseObject`: always `STATUS_PENDING`. With requests outstanding, moves to the
+   * error state so they flush (`STATUS_CANCELLED`); after the last of them the QP is destroyed on
+   * the libuv pool, and `done` is then the last callback.
    */
   requestClose(done: () => void): Outcome {
     if (this.#state !== ObjectState.Open) {
@@ -293,8 +297,8 @@ export class QueuePair implements Closable {
     }
     this.#state = ObjectState.Closing;
     if (this.#outstanding === 0) {
-      this.#destroy();
-      return SUCCESS;
+      this.#destroy(done);
+      return PENDING;
     }
     native.qpToError(this.#handle);
     let stops: Array<() => void> = [];
@@ -302,8 +306,9 @@ export class QueuePair implements Closable {
     // closing queue pair may be never: after a grace period the QP is destroyed and what verbs did
     // not flush completes as flushed all the same, so a close always completes.
     const grace = setTimeout(() => {
-      this.#destroy();
-      for (const [cq] of this.#cqRefs) cq.cancelFor(this);
+      this.#destroy(() => {
+        for (const [cq] of this.#cqRefs) cq.cancelFor(this);
+      });
     }, FLUSH_GRACE_MS);
     // Set before draining: the drain's first poll may already reap the last flushed request. The
     // finish runs on the next tick, after `stops` is known and after the flushed requests' own
@@ -312,8 +317,7 @@ export class QueuePair implements Closable {
       process.nextTick(() => {
         clearTimeout(grace);
         for (const stop of stops) stop();
-        this.#destroy();
-        done();
+        this.#destroy(done);
       });
     stops = this.#cqRefs.map(([cq]) => cq.drain());
     return PENDING;
@@ -411,9 +415,28 @@ export class QueuePair implements Closable {
     });
   }
 
-  #destroy(): void {
-    if (this.#state === ObjectState.Closed) return;
-    const outcome = fromNative(native.destroyQp(this.#handle), 'ibv_destroy_qp', true);
+  // Destroys the QP on the libuv pool, not on the event loop: rxe holds ibv_destroy_qp for about
+  // 50 s while a type 2 window is still bound through it. `then` runs once the destroy is over (on
+  // a later tick, each callback on its own, so one that throws does not stop the others); asked
+  // again meanwhile, the destroy is not started twice.
+  #destroy(then: () => void): void {
+    if (this.#state === ObjectState.Closed) {
+      process.nextTick(then);
+      return;
+    }
+    if (this.#afterDestroy !== undefined) {
+      this.#afterDestroy.push(then);
+      return;
+    }
+    this.#afterDestroy = [then];
+    const started = native.destroyQp(this.#handle, (errno) => this.#destroyed(errno));
+    if (started !== NativeResult.Pending) process.nextTick(() => this.#destroyed(started));
+  }
+
+  // A failed destroy still closes the queue pair for the facade (a process warning says so); the
+  // native side retries when the handle is collected or the environment ends.
+  #destroyed(result: number): void {
+    const outcome = fromNative(result, 'ibv_destroy_qp', true);
     if (outcome.status !== NtStatus.STATUS_SUCCESS) {
       process.emitWarning(`closing a queue pair: ${errorOf(outcome).message}`, {
         type: 'NdkVerbsWarning',
@@ -423,6 +446,9 @@ export class QueuePair implements Closable {
     this.#state = ObjectState.Closed;
     forgetCollected(this);
     releaseQp(this.#context, this.#ref, this.#cqRefs);
+    const waiting = this.#afterDestroy ?? [];
+    this.#afterDestroy = undefined;
+    for (const callback of waiting) process.nextTick(callback);
   }
 }
 
@@ -438,7 +464,8 @@ function releaseQp(
 
 // Built outside the class so the closure cannot capture the queue pair it releases. A queue pair
 // with requests outstanding is reachable (its completion queue holds their records), so one that
-// is collected has none.
+// is collected has none. The destroy runs on the libuv pool as a close's does: a collection must not
+// block the event loop either. Its parents learn the queue pair is gone only once it is.
 function collectedQpRelease(
   handle: QpHandle,
   context: QueuePairContext,
@@ -448,8 +475,8 @@ function collectedQpRelease(
   return {
     release(): void {
       warnCollected(`A queue pair on ${context.deviceName}`);
-      native.destroyQp(handle);
-      releaseQp(context, ref, cqRefs);
+      const released = () => releaseQp(context, ref, cqRefs);
+      if (native.destroyQp(handle, released) !== NativeResult.Pending) released();
     },
   };
 }

@@ -3,13 +3,15 @@
  * remote access, invalidation revokes it, and a region with a bound window refuses deregistration
  * with STATUS_DEVICE_BUSY (rxe answers EINVAL) while staying registered and usable. A type 2
  * window is bound to the queue pair that bound it: only requests arriving on that queue pair may
- * use its token, so each test binds and writes through one connected pair.
+ * use its token, so each test binds and writes through one connected pair. Closing that queue pair
+ * while the window is still bound does not block the event loop, however long the kernel takes.
  */
 
 import {
   type MemoryRegion,
   type MemoryWindow,
   NdkBind,
+  NdkCloseObject,
   NdkError,
   NdkGetRemoteTokenFromMw,
   NdkMrFlags,
@@ -25,6 +27,8 @@ import {
   remoteBuffer,
   type Side,
 } from './support/peers';
+import { waitFor } from './support/gc';
+import { kernelObjects } from './support/kernel';
 
 const WINDOW = { offset: 4096, length: 4096 };
 let local: Side;
@@ -142,4 +146,31 @@ it('refuses a second bind while bound, and NdkBind on bad input, without posting
     NtStatus.STATUS_INVALID_HANDLE,
   );
   await fresh.close();
+});
+
+it('closing a queue pair that a window is still bound through leaves the event loop running', async () => {
+  const pair = await connectedPair(local, remote);
+  await bindWindow(pair);
+  const { qpn } = pair.responder.localAddress();
+  const inKernel = () =>
+    kernelObjects('qp').some((row) => row.ifname === 'rxe0' && row.lqpn === qpn);
+  expect(inKernel()).toBe(true);
+
+  let closed = false;
+  expect(NdkCloseObject(pair.responder, () => (closed = true), null)).toBe(NtStatus.STATUS_PENDING);
+  // rxe (Linux 6.1) holds ibv_destroy_qp in the kernel while the window keeps a reference to the
+  // queue pair (about 50 s, then it gives up): meanwhile timers keep firing.
+  let ticks = 0;
+  const timer = setInterval(() => (ticks += 1), 50);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  clearInterval(timer);
+  expect(ticks).toBeGreaterThanOrEqual(5);
+  expect(closed).toBe(false);
+  expect(pair.responder.state).toBe(ObjectState.Closing);
+
+  // Closing the window lets go of the queue pair: the destroy returns and the close completes.
+  await window.close();
+  expect(await waitFor(() => closed, 20000)).toBe(true);
+  expect(pair.responder.state).toBe(ObjectState.Closed);
+  expect(inKernel()).toBe(false);
 });

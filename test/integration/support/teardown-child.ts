@@ -41,8 +41,9 @@ async function main(stage: string): Promise<void> {
       break;
     case 'worker-terminated':
     case 'worker-terminated-pending': {
-      // With '-pending', the worker is terminated right after issuing deferred deregistrations
-      // (whether they are still on the pool then is up to timing).
+      // With '-pending', the worker is terminated right after issuing deferred deregistrations and
+      // a queue pair's close, whose destroy runs on the pool (whether they are still there then is
+      // up to timing).
       const pending = stage === 'worker-terminated-pending';
       const worker = new Worker(
         `const ndk = require(${JSON.stringify(require.resolve('../../../lib'))});
@@ -56,7 +57,11 @@ async function main(stage: string): Promise<void> {
              regions.push(mr);
            }
            globalThis.keep = regions;
-           if (${pending}) for (const mr of regions) ndk.NdkDeregisterMr(mr, () => {});
+           if (${pending}) {
+             const qp = await pd.createQp(await a.createCq());
+             for (const mr of regions) ndk.NdkDeregisterMr(mr, () => {});
+             ndk.NdkCloseObject(qp, () => {});
+           }
            setInterval(() => {}, 1000); // stay alive until terminated
            require('worker_threads').parentPort.postMessage('registered');
          })();`,
