@@ -6,13 +6,16 @@
  */
 
 import { label } from './per-op';
-import { type PathName, type BenchResult } from './result';
+import { type BenchResult, type PathName, type PerOpRow } from './result';
 
 const WIDTH = 820; // room for the longest legend entry beside the plot
 const HEIGHT = 440;
 const PAD = { left: 70, right: 270, top: 40, bottom: 50 };
-const SERIES: ReadonlyArray<{ path: PathName; name: string; color: string; dash: string }> = [
+type Series = PathName | 'cHop';
+
+const SERIES: ReadonlyArray<{ path: Series; name: string; color: string; dash: string }> = [
   { path: 'c', name: 'C loop (ibv_reg_mr/ibv_dereg_mr)', color: '#222222', dash: '' },
+  { path: 'cHop', name: 'C loop, each call on a second thread', color: '#888888', dash: '6 3' },
   { path: 'inline', name: 'NDK style, inline', color: '#1f77b4', dash: '' },
   { path: 'deferred', name: 'NDK style, deferred', color: '#d62728', dash: '6 3' },
   { path: 'promise', name: "promise API ('auto')", color: '#2ca02c', dash: '2 3' },
@@ -21,7 +24,7 @@ const SERIES: ReadonlyArray<{ path: PathName; name: string; color: string; dash:
 /** The SVG document for `result`. */
 export function renderChart(result: BenchResult): string {
   const rows = result.perOp;
-  const values = rows.flatMap((row) => SERIES.map((s) => row.paths[s.path].medianUs));
+  const values = rows.flatMap((row) => SERIES.map((s) => medianOf(row, s.path)));
   const yMin = 10 ** Math.floor(Math.log10(Math.min(...values)));
   const yMax = 10 ** Math.ceil(Math.log10(Math.max(...values)));
   const xMin = Math.log2(rows[0].bytes);
@@ -60,7 +63,7 @@ export function renderChart(result: BenchResult): string {
       `time per register + deregister (log)</text>`,
   );
   SERIES.forEach((s, i) => {
-    const points = rows.map((row) => `${f(x(row.bytes))},${f(y(row.paths[s.path].medianUs))}`);
+    const points = rows.map((row) => `${f(x(row.bytes))},${f(y(medianOf(row, s.path)))}`);
     const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
     parts.push(
       `<polyline points="${points.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`,
@@ -88,4 +91,8 @@ function usLabel(value: number): string {
 
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function medianOf(row: PerOpRow, series: Series): number {
+  return series === 'cHop' ? row.cHop.medianUs : row.paths[series].medianUs;
 }

@@ -35,7 +35,9 @@ export function renderReport(result: BenchResult): string {
     '',
     '1. register + deregister, per pair (µs; median / p99; ratio = median / C median)',
   );
-  const perOp = [['size', 'n', 'C', 'inline', 'deferred', 'promise (auto)', 'ratio i/d/p']];
+  const perOp = [
+    ['size', 'n', 'C', 'inline', 'deferred', 'promise (auto)', 'ratio i/d/p', 'C + hop', 'd / hop'],
+  ];
   for (const row of result.perOp) {
     const cell = (s: { medianUs: number; p99Us: number }) => `${us(s.medianUs)} / ${us(s.p99Us)}`;
     const r = row.ratioToC;
@@ -47,19 +49,29 @@ export function renderReport(result: BenchResult): string {
       cell(row.paths.deferred),
       cell(row.paths.promise),
       `${r.inline.toFixed(2)} / ${r.deferred.toFixed(2)} / ${r.promise.toFixed(2)}`,
+      cell(row.cHop),
+      row.deferredToCHop.toFixed(2),
     ]);
   }
-  out.push(columns(perOp), '');
+  out.push(
+    columns(perOp),
+    '  C + hop: the C loop with each call run by a second thread while the caller sleeps in poll(),',
+    '  the hand-off any deferred completion pays here; d / hop: deferred median / C + hop median.',
+    '',
+  );
 
   out.push(
     `2. event-loop delay (ms, monitorEventLoopDelay ${loop.resolutionMs} ms resolution), ` +
       `${loop.regionCount} × ${label(loop.regionBytes)} = ` +
       `${label(loop.regionCount * loop.regionBytes)}, ${loop.rounds} rounds`,
   );
-  const delays = [['policy', 'register max / p99', 'deregister max / p99', 'deregister wall']];
+  const delays = [
+    ['policy', 'register max / p99', 'deregister max / p99', 'deregister wall', 'loop busy'],
+  ];
   delays.push([
     'idle loop (noise floor)',
     `${ms(loop.idle.maxMs)} / ${ms(loop.idle.p99Ms)}`,
+    '',
     '',
     '',
   ]);
@@ -70,9 +82,15 @@ export function renderReport(result: BenchResult): string {
       `${ms(d.register.maxMs)} / ${ms(d.register.p99Ms)}`,
       `${ms(d.deregister.maxMs)} / ${ms(d.deregister.p99Ms)}`,
       ms(d.deregisterWallMs),
+      ms(d.deregisterBusyMs),
     ]);
   }
-  out.push(columns(delays), '');
+  out.push(
+    columns(delays),
+    '  wall / loop busy: median per deregistration phase; busy = time the event loop was not waiting',
+    '  for events (performance.eventLoopUtilization), i.e. what the phase cost the JS thread.',
+    '',
+  );
 
   out.push(
     `3. deregistering ${conc.count} × ${label(conc.regionBytes)} (median of ${conc.rounds})`,
@@ -82,6 +100,11 @@ export function renderReport(result: BenchResult): string {
       ['path', 'regions/s', 'ratio to C'],
       ['C loop, one by one', conc.cSequentialPerS.toFixed(0), '1.00'],
       ['deferred, all at once', conc.deferredConcurrentPerS.toFixed(0), conc.ratio.toFixed(2)],
+      [
+        `C, ${conc.cParallelThreads} threads`,
+        conc.cParallelPerS.toFixed(0),
+        (conc.cParallelPerS / conc.cSequentialPerS).toFixed(2),
+      ],
       [
         'inline, one by one',
         conc.inlineSequentialPerS.toFixed(0),
