@@ -63,15 +63,16 @@ async function watchPolicy(
   progress: Progress,
 ): Promise<PolicyDelays> {
   const mrs = blocks.map(() => createMr(pd, policy));
-  const registering = monitor();
-  const deregistering = monitor();
+  const registering: Delay[] = [];
+  const deregistering: Delay[] = [];
   const wallMs: number[] = [];
   const busyMs: number[] = [];
   for (let r = 0; r < rounds; r++) {
     progress.task(`event loop: ${policy}, 1 GiB in ${regionCount} regions (round ${r + 1})`);
     progress.pause();
-    await watched(registering, () => registerAll(policy, mrs, blocks));
-    const { wall, busy } = await watched(deregistering, () => deregisterAll(policy, mrs));
+    registering.push((await watched(() => registerAll(policy, mrs, blocks))).delay);
+    const { delay, wall, busy } = await watched(() => deregisterAll(policy, mrs));
+    deregistering.push(delay);
     wallMs.push(wall);
     busyMs.push(busy);
     progress.resume();
@@ -79,19 +80,21 @@ async function watchPolicy(
   }
   await Promise.all(mrs.map((mr) => mr.close()));
   return {
-    register: delayOf(registering),
-    deregister: delayOf(deregistering),
+    register: worstOf(registering),
+    deregister: worstOf(deregistering),
     deregisterWallMs: round(median(wallMs), 3),
     deregisterBusyMs: round(median(busyMs), 3),
   };
 }
 
-// Enables the monitor around `phase`; returns the phase's wall time and the time the event loop
-// was busy during it, in ms.
+// Watches `phase` with a monitor of its own; returns the delays it saw, the phase's wall time and
+// the time the event loop was busy during it, in ms. A fresh monitor each time: a re-enabled one
+// measures its first interval from its last sample before it was disabled, which reports the
+// whole pause in between as one huge "delay".
 async function watched(
-  histogram: IntervalHistogram,
   phase: () => Promise<void>,
-): Promise<{ wall: number; busy: number }> {
+): Promise<{ delay: Delay; wall: number; busy: number }> {
+  const histogram = monitor();
   histogram.enable();
   await sleep(SETTLE_MS);
   const u0 = performance.eventLoopUtilization();
@@ -101,7 +104,16 @@ async function watched(
   const used = performance.eventLoopUtilization(performance.eventLoopUtilization(), u0);
   await sleep(SETTLE_MS);
   histogram.disable();
-  return { wall: t1 - t0, busy: used.active };
+  return { delay: delayOf(histogram), wall: t1 - t0, busy: used.active };
+}
+
+// Several watched phases as one: the largest delay any of them saw, the largest per-phase p99.
+function worstOf(delays: readonly Delay[]): Delay {
+  return {
+    maxMs: Math.max(...delays.map((d) => d.maxMs)),
+    p99Ms: Math.max(...delays.map((d) => d.p99Ms)),
+    samples: delays.reduce((sum, d) => sum + d.samples, 0),
+  };
 }
 
 async function registerAll(

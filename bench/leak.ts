@@ -42,10 +42,18 @@ export async function measureLeak(pd: ProtectionDomain, progress: Progress): Pro
   const rssBeforeBytes = process.memoryUsage.rss();
   const mrBefore = kernelMrCount();
   let seconds = 0;
-  for (let done = 0; done < planned; done += 1000) {
+  const checkpoints: Array<{ cycles: number; rssBytes: number }> = [];
+  const checkpointEvery = Math.max(1000, Math.ceil(planned / 10 / 1000) * 1000);
+  for (let done = 0; done < planned;) {
     progress.task(`leak check: ${done}/${planned} cycles`);
-    seconds += cycles(mr, memory, Math.min(1000, planned - done));
-    progress.advance(LEAK.cycles / planned);
+    const batch = Math.min(1000, planned - done);
+    seconds += cycles(mr, memory, batch);
+    done += batch;
+    progress.advance((LEAK.cycles / planned) * (batch / 1000));
+    if (done % checkpointEvery === 0 || done === planned) {
+      collectGarbage();
+      checkpoints.push({ cycles: done, rssBytes: process.memoryUsage.rss() });
+    }
   }
   collectGarbage();
   await sleep(50);
@@ -60,10 +68,22 @@ export async function measureLeak(pd: ProtectionDomain, progress: Progress): Pro
     ratePerS: round(planned / seconds, 0),
     rssBeforeBytes,
     rssAfterBytes,
+    rssCheckpoints: checkpoints,
+    secondHalfBytesPerCycle: round(slope(checkpoints.filter((c) => c.cycles > planned / 2)), 2),
     mrBefore,
     mrAfter,
     ...(reducedBecause === undefined ? {} : { reducedBecause }),
   };
+}
+
+// Least-squares bytes per cycle through the checkpoints (0 with fewer than two).
+function slope(points: ReadonlyArray<{ cycles: number; rssBytes: number }>): number {
+  if (points.length < 2) return 0;
+  const mx = points.reduce((s, p) => s + p.cycles, 0) / points.length;
+  const my = points.reduce((s, p) => s + p.rssBytes, 0) / points.length;
+  const sxy = points.reduce((s, p) => s + (p.cycles - mx) * (p.rssBytes - my), 0);
+  const sxx = points.reduce((s, p) => s + (p.cycles - mx) ** 2, 0);
+  return sxy / sxx;
 }
 
 // `count` inline pairs; returns the seconds they took.

@@ -36,7 +36,10 @@ export interface PerOpRow {
   readonly deferredToCHop: number;
 }
 
-/** Event-loop delay seen by `monitorEventLoopDelay`, in milliseconds. */
+/**
+ * Event-loop delay seen by `monitorEventLoopDelay`, in milliseconds. Over several watched phases:
+ * the largest delay and the largest per-phase 99th percentile.
+ */
 export interface Delay {
   readonly maxMs: number;
   readonly p99Ms: number;
@@ -97,6 +100,13 @@ export interface LeakResult {
   readonly ratePerS: number;
   readonly rssBeforeBytes: number;
   readonly rssAfterBytes: number;
+  /**
+   * RSS after a garbage collection at each tenth of the cycles: a leak grows it steadily, while the
+   * heap and allocator settling in show as early growth that stops.
+   */
+  readonly rssCheckpoints: ReadonlyArray<{ cycles: number; rssBytes: number }>;
+  /** RSS growth per cycle over the second half of the run (bytes; least squares). */
+  readonly secondHalfBytesPerCycle: number;
   readonly mrBefore: number;
   readonly mrAfter: number;
   /** Why fewer cycles than requested ran, when they did. */

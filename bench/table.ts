@@ -126,6 +126,9 @@ export function renderReport(result: BenchResult): string {
       ['RSS (MiB)', mib(leak.rssBeforeBytes), mib(leak.rssAfterBytes)],
       ['kernel MRs of this process', String(leak.mrBefore), String(leak.mrAfter)],
     ]),
+    `  RSS after GC every ${leak.rssCheckpoints[0]?.cycles ?? 0} cycles (MiB): ` +
+      leak.rssCheckpoints.map((c) => mib(c.rssBytes)).join(' '),
+    `  growth over the second half: ${leak.secondHalfBytesPerCycle.toFixed(2)} bytes per cycle`,
     '',
     'targets (issue 5)',
     columns([
