@@ -65,11 +65,15 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto handle = info[0].As<Napi::External<MrBox>>();
   MrBox* box = UnwrapHandle<MrBox>(info[0]);
-  if (!info[1].IsTypedArray() ||
-      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  // One Node-API call for the type, the length and the data (each wrapper accessor would make its
+  // own); it fails for anything that is not a typed array.
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* addr = nullptr;
+  if (napi_get_typedarray_info(env, info[1], &type, &length, &addr, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array) {
     throw Napi::TypeError::New(env, "memory must be a Uint8Array view");
   }
-  auto view = info[1].As<Napi::Uint8Array>();
   if (!info[2].IsNumber()) throw Napi::TypeError::New(env, "access must be a number");
   // Only the access bits the facade grants; anything else never reaches verbs.
   int access = info[2].As<Napi::Number>().Int32Value() &
@@ -80,15 +84,13 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
     access |= IBV_ACCESS_MW_BIND;
   }
   uint32_t requestId = RequestId(info, 3);
-  void* addr = view.Data();
-  size_t length = view.ByteLength();
   if (length == 0 || addr == nullptr) return Napi::Number::New(env, kBadArgument);
 
   // Everything that can throw happens before the state moves: a request that never started must
   // not leave the region stuck in a transient state (teardown would wait for it forever).
   MrRequestQueue* requests =
       requestId != 0 ? UnwrapHandle<MrQueueBox>(info[4])->queue.get() : nullptr;
-  Napi::ObjectReference pin = Napi::Persistent(view.As<Napi::Object>());
+  Napi::ObjectReference pin = Napi::Persistent(info[1].As<Napi::Object>());
   std::shared_ptr<MemoryBlock> block = AddonData::Of(env)->blocks.Find(addr, length);
   Napi::Reference<Napi::External<MrBox>> keepAlive;
   if (requestId != 0) {

@@ -5,7 +5,7 @@
  */
 
 import { type DeviceHandle, native } from '../native';
-import { NtStatus } from '../status';
+import { NtStatus } from '../status/nt-status';
 import { type Closable } from './children';
 import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
 import { type CompletionPolicy, isCompletionPolicy } from './completion-policy';

@@ -8,7 +8,7 @@
  */
 
 import { CQ_FIELDS, type CqHandle, native } from '../native';
-import { NtStatus } from '../status';
+import { NtStatus } from '../status/nt-status';
 import { type Children } from './children';
 import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
 import { errorOf, fromNative, type Outcome, refused, SUCCESS } from './outcome';

@@ -8,7 +8,7 @@
 import { types } from 'node:util';
 
 import { type MrHandle, NativeMrState, NativeResult, native } from '../native';
-import { NtStatus, ntSuccess } from '../status';
+import { NtStatus, ntSuccess } from '../status/nt-status';
 import { type Children, type Closable } from './children';
 import { releaseWhenCollected, forgetCollected, warnCollected } from './collected';
 import { type CompletionPolicy, runsDeferred } from './completion-policy';

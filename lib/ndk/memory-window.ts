@@ -8,7 +8,7 @@
  */
 
 import { type MwHandle, native } from '../native';
-import { NtStatus } from '../status';
+import { NtStatus } from '../status/nt-status';
 import { type Children, type Closable } from './children';
 import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
 import { type MemoryRegion } from './memory-region';

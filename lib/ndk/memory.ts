@@ -22,7 +22,8 @@ import { types } from 'node:util';
 import { markAsUntransferable } from 'node:worker_threads';
 
 import { native } from '../native';
-import { NdkError, NtStatus } from '../status';
+import { NdkError } from '../status/ndk-error';
+import { NtStatus } from '../status/nt-status';
 import { type Outcome, refused } from './outcome';
 
 /** Memory that {@link NdkRegisterMr} and `MemoryRegion.register()` accept. */
@@ -71,7 +72,8 @@ export function registrationTarget(memory: unknown, length: unknown): Registrati
     );
   }
   if (types.isArrayBuffer(buffer)) markAsUntransferable(buffer);
-  return { view: new Uint8Array(buffer, bytes.byteOffset, length) };
+  // The whole of `memory` (the usual case) needs no second view.
+  return { view: length === bytes.byteLength ? bytes : bytes.subarray(0, length) };
 }
 
 /** Whether {@link registrationTarget} refused. */

@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 
-import { NtStatus } from '../status';
+import { NtStatus } from '../status/nt-status';
 import { Adapter } from './adapter';
 import { CompletionQueue, type NdkCqNotificationCallback } from './completion-queue';
 import { guarded } from './guarded';

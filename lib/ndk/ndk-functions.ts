@@ -8,12 +8,12 @@
  * @packageDocumentation
  */
 
-import { NtStatus } from '../status';
+import { NtStatus } from '../status/nt-status';
 import { Adapter, type AdapterOptions } from './adapter';
 import { CompletionQueue } from './completion-queue';
 import { MemoryRegion, type MemoryRegionOptions } from './memory-region';
 import { MemoryWindow } from './memory-window';
-import { guarded } from './guarded';
+import { guarded, internalError } from './guarded';
 import { type Outcome } from './outcome';
 import { ProtectionDomain } from './protection-domain';
 import { QueuePair } from './queue-pair';
@@ -122,9 +122,14 @@ export function NdkRegisterMr<Context>(
   requestCompletion: NdkRequestCompletion<Context>,
   requestContext?: Context,
 ): number {
-  return request(mr, requestCompletion, requestContext, (done) =>
-    mr.requestRegister(memory, length, flags, done),
-  );
+  try {
+    const refusal = requestRefusal(mr, requestCompletion);
+    if (refusal !== undefined) return refusal;
+    return mr.requestRegister(memory, length, flags, completion(requestCompletion, requestContext))
+      .status;
+  } catch (error) {
+    return internalError(error);
+  }
 }
 
 /**
@@ -138,7 +143,13 @@ export function NdkDeregisterMr<Context>(
   requestCompletion: NdkRequestCompletion<Context>,
   requestContext?: Context,
 ): number {
-  return request(mr, requestCompletion, requestContext, (done) => mr.requestDeregister(done));
+  try {
+    const refusal = requestRefusal(mr, requestCompletion);
+    if (refusal !== undefined) return refusal;
+    return mr.requestDeregister(completion(requestCompletion, requestContext)).status;
+  } catch (error) {
+    return internalError(error);
+  }
 }
 
 /**
@@ -188,18 +199,19 @@ export function NdkCloseObject<Context>(
 
 // ---- shared checks ----
 
-function request<Context>(
-  mr: unknown,
-  completion: unknown,
+// The register and deregister paths run once per request, so they inline `guarded`'s try (no
+// closure per call) and build the completion closure only once the arguments are known good.
+function requestRefusal(mr: unknown, completion: unknown): number | undefined {
+  if (!MemoryRegion.is(mr)) return STATUS_INVALID_HANDLE;
+  if (typeof completion !== 'function') return STATUS_INVALID_PARAMETER;
+  return undefined;
+}
+
+function completion<Context>(
+  callback: NdkRequestCompletion<Context>,
   requestContext: Context | undefined,
-  start: (done: (outcome: Outcome) => void) => Outcome,
-): number {
-  return guarded(() => {
-    if (!MemoryRegion.is(mr)) return STATUS_INVALID_HANDLE;
-    if (typeof completion !== 'function') return STATUS_INVALID_PARAMETER;
-    const callback = completion as NdkRequestCompletion<Context>;
-    return start((outcome) => callback(requestContext as Context, outcome.status)).status;
-  });
+): (outcome: Outcome) => void {
+  return (outcome) => callback(requestContext as Context, outcome.status);
 }
 
 function token(mr: unknown, out: unknown, which: 0 | 1): number {

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import { ntSuccess, NtStatus } from '../status';
+import { ntSuccess, NtStatus } from '../status/nt-status';
 import { errorOf, type Outcome } from './outcome';
 
 /** Where an object is in its life. */

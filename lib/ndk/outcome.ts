@@ -6,7 +6,9 @@
  */
 
 import { NativeResult } from '../native';
-import { NdkError, NtStatus, ntStatusFromErrno } from '../status';
+import { ntStatusFromErrno } from '../status/errno-status';
+import { NdkError } from '../status/ndk-error';
+import { NtStatus } from '../status/nt-status';
 
 /** One request's result. */
 export interface Outcome {

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import { NtStatus } from '../status';
+import { NtStatus } from '../status/nt-status';
 import { Children } from './children';
 import { closed, ObjectState } from './object-state';
 import { type Outcome, PENDING, refused, SUCCESS } from './outcome';

@@ -5,7 +5,7 @@
  */
 
 import { native, type PdHandle } from '../native';
-import { NtStatus } from '../status';
+import { NtStatus } from '../status/nt-status';
 import { type Children, type Closable } from './children';
 import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
 import { type CompletionPolicy, isCompletionPolicy } from './completion-policy';

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-import { NtStatus } from '../status';
+import { NtStatus } from '../status/nt-status';
 import { type Outcome, refused } from './outcome';
 
 /** What a peer needs to connect to a queue pair (`qp.localAddress()`), and what `connect` takes. */

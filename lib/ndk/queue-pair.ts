@@ -11,7 +11,8 @@
  */
 
 import { NativeResult, NativeWorkOp, native, type QpHandle } from '../native';
-import { NdkError, NtStatus, ntSuccess } from '../status';
+import { NdkError } from '../status/ndk-error';
+import { NtStatus, ntSuccess } from '../status/nt-status';
 import { type Children, type Closable } from './children';
 import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
 import { type CompletionQueue } from './completion-queue';

@@ -6,7 +6,7 @@
  */
 
 import { type MrHandle } from '../native';
-import { NtStatus } from '../status';
+import { NtStatus } from '../status/nt-status';
 import { MemoryRegion } from './memory-region';
 import { type Outcome, refused } from './outcome';
 

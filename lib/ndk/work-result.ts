@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import { ntStatusFromWcStatus, wcStatusName } from '../status';
+import { ntStatusFromWcStatus, wcStatusName } from '../status/wc-status';
 
 /** The kinds of work request ndk-verbs posts. */
 export type NdkRequestType = 'write' | 'read' | 'send' | 'receive' | 'bind' | 'invalidate';
