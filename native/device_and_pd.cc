@@ -83,7 +83,7 @@ Napi::Value DeallocPd(const Napi::CallbackInfo& info) {
   auto& core = UnwrapHandle<PdBox>(info[0])->core;
   Napi::Env env = info.Env();
   if (core->pd == nullptr) return Napi::Number::New(env, kGone);
-  // A registration in flight would otherwise race the deallocation on the pool thread.
+  // A registration in flight would otherwise race the deallocation on its request thread.
   if (core->HasBusyMrs()) return Napi::Number::New(env, EBUSY);
   // Verbs would refuse too, but a QP or window that outlived its PD would then be destroyed by
   // a finalizer after the PD: refuse here so the order stays children first.

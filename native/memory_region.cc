@@ -142,7 +142,7 @@ Napi::Value MrKeys(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
   std::lock_guard<std::mutex> lock(core.mutex);
-  // Only while registered: a deregistration in flight frees the ibv_mr on the pool thread before
+  // Only while registered: a deregistration in flight frees the ibv_mr on a request thread before
   // it takes the lock to clear `mr`.
   if (core.mr == nullptr || core.state != MrState::kRegistered) return env.Null();
   auto keys = Napi::Array::New(env, 2);

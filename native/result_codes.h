@@ -7,7 +7,7 @@ namespace ndkv {
 
 enum NativeResult : int {
   kDone = 0,
-  kPending = -1,      // queued on the libuv pool; the completion callback will be called once
+  kPending = -1,      // queued (request threads or libuv pool); the completion is delivered once
   kBusy = -2,         // another request on this object is still in flight
   kWrongState = -3,   // e.g. deregistering a region that is not registered
   kGone = -4,         // the object (or its parent) was already destroyed

@@ -1,4 +1,4 @@
-// The verbs objects behind the handles, as plain C++ that the libuv pool may touch (no Node-API).
+// The verbs objects behind the handles, as plain C++ that other threads may touch (no Node-API).
 // Ownership runs child → parent: a memory region keeps its protection domain alive, which keeps its
 // device context alive, so a verbs object is never destroyed under a child that still needs it.
 // Parents list their children weakly so that environment teardown can release them child first.
@@ -48,7 +48,7 @@ enum class MrState : int {
   kDestroyed = 4,  // environment teardown released it; nothing more may reach verbs
 };
 
-// A memory region. `state` and `mr` change under `mutex` (the pool thread finishes requests);
+// A memory region. `state` and `mr` change under `mutex` (a request thread finishes requests);
 // `idle` is signalled whenever a request in flight completes, so teardown can wait for it.
 struct MrCore {
   std::mutex mutex;

@@ -1,6 +1,6 @@
 /**
  * When a registration or deregistration completes inline (on the calling JS thread, status
- * `STATUS_SUCCESS`, no callback) and when it is deferred to the libuv pool (`STATUS_PENDING`, then
+ * `STATUS_SUCCESS`, no callback) and when it is deferred to the addon's request threads (`STATUS_PENDING`, then
  * the completion callback in a later turn of the event loop).
  *
  * @packageDocumentation
@@ -9,7 +9,7 @@
 /**
  * - `'inline'`: always on the calling thread; fastest for small regions, blocks the event loop for
  *   as long as verbs takes (page pinning grows with size).
- * - `'deferred'`: always on the libuv pool; the event loop stays free.
+ * - `'deferred'`: always on a request thread; the event loop stays free.
  * - `'auto'` (default): inline below {@link AUTO_INLINE_LIMIT_BYTES} when nothing can make the verbs
  *   call block, deferred otherwise.
  */
