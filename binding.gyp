@@ -10,6 +10,7 @@
         "native/memory_region.cc",
         "native/memory_window.cc",
         "native/memory_block.cc",
+        "native/backing_store_pin.cc",
         "native/mr_request_queue.cc",
         "native/qp_destroy_work.cc",
         "native/cq_event_thread.cc",

@@ -101,7 +101,7 @@ Napi::Value CreateMr(const Napi::CallbackInfo& info) {
   core->pd = pd;
   PruneExpired(pd->mrs);
   pd->mrs.push_back(core);
-  return NewHandle(env, new MrBox{core, {}, {}});
+  return NewHandle(env, new MrBox{core, {}});
 }
 
 }  // namespace ndkv

@@ -5,7 +5,6 @@
 
 #include <memory>
 
-#include "memory_block.h"
 #include "mr_request_queue.h"
 #include "tagged_handle.h"
 #include "verbs_objects.h"
@@ -28,16 +27,13 @@ struct MrBox {
   static constexpr napi_type_tag kTypeTag = {0x6e646b7665726273ULL, 0x0000000000000003ULL};
   static constexpr const char* kTypeName = "memory region";
   std::shared_ptr<MrCore> core;
-  // Pinned from the start of a registration until its deregistration succeeds: the JS view over the
-  // registered bytes (so its buffer is never collected) and, for ndk-verbs memory, the block
-  // itself.
+  // The JS view over the registered bytes, referenced from the start of a registration until its
+  // deregistration succeeds, so the ArrayBuffer JS handed over stays alive while it is registered.
+  // The bytes are held apart from it, by the core (MrCore::pinnedMemory): a detach can take them
+  // away from the ArrayBuffer, and the core may outlive this box while verbs still points at them.
   Napi::ObjectReference pinnedView;
-  std::shared_ptr<MemoryBlock> pinnedBlock;
 
-  void Unpin() {
-    pinnedView.Reset();
-    pinnedBlock.reset();
-  }
+  void Unpin() { pinnedView.Reset(); }
 };
 
 struct CqBox {

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "addon_data.h"
+#include "backing_store_pin.h"
 #include "handles.h"
 #include "mr_request_queue.h"
 #include "result_codes.h"
@@ -31,6 +32,18 @@ int BeginRequest(MrCore& core, MrState required, MrState transient) {
   if (core.pd->pd == nullptr) return kGone;
   core.state = transient;
   return kDone;
+}
+
+// What keeps [addr, addr + length) of `view` allocated while a registration points at it, whatever
+// JS does to the view's ArrayBuffer: for memory from allocate(), its block (which owns the pages;
+// the ArrayBuffer only holds a reference to it), else the ArrayBuffer's backing store.
+// SharedArrayBuffers cannot be detached, but pinning theirs the same way is harmless and keeps one
+// rule for all JS-owned memory. Null when there is nothing to hold.
+std::shared_ptr<void> OwnerOfBytes(Napi::Env env, const Napi::Uint8Array& view, void* addr,
+                                   size_t length) {
+  std::shared_ptr<void> block = AddonData::Of(env)->blocks.Find(addr, length);
+  if (block != nullptr) return block;
+  return PinBackingStore(view.ArrayBuffer());
 }
 
 // The request id of a deferred request (a positive int32), or 0 for one that runs inline.
@@ -74,6 +87,7 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
       type != napi_uint8_array) {
     throw Napi::TypeError::New(env, "memory must be a Uint8Array view");
   }
+  auto view = info[1].As<Napi::Uint8Array>();
   if (!info[2].IsNumber()) throw Napi::TypeError::New(env, "access must be a number");
   // Only the access bits the facade grants; anything else never reaches verbs.
   int access = info[2].As<Napi::Number>().Int32Value() &
@@ -90,8 +104,9 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   // not leave the region stuck in a transient state (teardown would wait for it forever).
   MrRequestQueue* requests =
       requestId != 0 ? UnwrapHandle<MrQueueBox>(info[4])->queue.get() : nullptr;
-  Napi::ObjectReference pin = Napi::Persistent(info[1].As<Napi::Object>());
-  std::shared_ptr<MemoryBlock> block = AddonData::Of(env)->blocks.Find(addr, length);
+  std::shared_ptr<void> memory = OwnerOfBytes(env, view, addr, length);
+  if (memory == nullptr) return Napi::Number::New(env, kBadArgument);
+  Napi::ObjectReference pin = Napi::Persistent(view.As<Napi::Object>());
   Napi::Reference<Napi::External<MrBox>> keepAlive;
   if (requestId != 0) {
     requests->Reserve();
@@ -101,13 +116,13 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   if (begin != kDone) return Napi::Number::New(env, begin);
 
   box->pinnedView = std::move(pin);
-  box->pinnedBlock = std::move(block);
   if (requestId != 0) {
-    requests->Submit({requestId, MrRequestQueue::Kind::kRegister, box->core, addr, length, access},
+    requests->Submit({requestId, MrRequestQueue::Kind::kRegister, box->core, addr, length, access,
+                      std::move(memory)},
                      std::move(keepAlive));
     return Napi::Number::New(env, kPending);
   }
-  int err = box->core->RunRegister(addr, length, access);
+  int err = box->core->RunRegister(addr, length, access, std::move(memory));
   if (err != 0) box->Unpin();
   return Napi::Number::New(env, err);
 }

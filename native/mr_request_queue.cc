@@ -23,8 +23,8 @@ size_t MaxThreads() {
   return std::clamp<size_t>(cpus, 2, 8);
 }
 
-// Whether the region's memory may be unpinned: a registration that failed, or a deregistration
-// that succeeded.
+// Whether the region's view may be unpinned: a registration that failed, or a deregistration that
+// succeeded. (Its bytes were already released by the core, on the thread that ran the request.)
 bool RegistrationOver(MrRequestQueue::Kind kind, int err) {
   return kind == MrRequestQueue::Kind::kRegister ? err != 0 : err == 0;
 }
@@ -124,8 +124,9 @@ void MrRequestQueue::RunJobs() {
     bool helpWanted = !jobs_.empty() && awake_ < threadCount_;
     lock.unlock();
     if (helpWanted) wake_.notify_one();
-    int err = job.kind == Kind::kRegister ? job.core->RunRegister(job.addr, job.length, job.access)
-                                          : job.core->RunDeregister();
+    int err = job.kind == Kind::kRegister
+                  ? job.core->RunRegister(job.addr, job.length, job.access, std::move(job.memory))
+                  : job.core->RunDeregister();
     job.core.reset();
     lock.lock();
     results_.push_back({job.id, err});

@@ -31,7 +31,8 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   enum class Kind { kRegister, kDeregister };
 
   // One request. `core` stays alive while it runs; `addr`, `length` and `access` are plain copies
-  // of the JS inputs (the memory itself is pinned by the region's box until the result is in).
+  // of the JS inputs, and a registration's `memory` owns those bytes until the core takes it over
+  // (MrCore::RunRegister).
   struct Job {
     uint32_t id = 0;
     Kind kind = Kind::kRegister;
@@ -39,6 +40,7 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
     void* addr = nullptr;
     size_t length = 0;
     int access = 0;
+    std::shared_ptr<void> memory = nullptr;
   };
 
   MrRequestQueue() = default;

@@ -153,37 +153,53 @@ int MwCore::Destroy() {
   return err;
 }
 
-MrCore::~MrCore() {
-  // Last reference gone while still registered (garbage collection without the facade's help):
-  // release the registration rather than leak pinned pages.
-  if (mr != nullptr) ibv_dereg_mr(mr);
+namespace {
+
+// Verbs refused to deregister, so the registration may still point at the bytes: they are never
+// freed (a leak, rather than a peer reaching memory that was reused).
+void KeepForever(std::shared_ptr<void> memory) {
+  static_cast<void>(new std::shared_ptr<void>(std::move(memory)));
 }
 
-int MrCore::RunRegister(void* addr, size_t length, int access) {
+}  // namespace
+
+MrCore::~MrCore() {
+  // Last reference gone while still registered (garbage collection without the facade's help):
+  // release the registration rather than leak pinned pages. The members, `pinnedMemory` among
+  // them, are destroyed after this body, so the bytes outlive the registration.
+  if (mr != nullptr && ibv_dereg_mr(mr) != 0) KeepForever(std::move(pinnedMemory));
+}
+
+int MrCore::RunRegister(void* addr, size_t length, int access, std::shared_ptr<void> memory) {
   ibv_mr* created = ibv_reg_mr(pd->pd, addr, length, access);
   int err = created != nullptr ? 0 : errno;
   if (created == nullptr && err == 0) err = EINVAL;  // some providers fail without errno
   {
     std::lock_guard<std::mutex> lock(mutex);
     mr = created;
+    if (created != nullptr) pinnedMemory = std::move(memory);
     state = created != nullptr ? MrState::kRegistered : MrState::kUnregistered;
   }
   idle.notify_all();
-  return err;
+  return err;  // a failed registration's `memory` is released on return
 }
 
 int MrCore::RunDeregister() {
   // ibv_dereg_mr returns the error itself (not -1 + errno). On failure the region stays valid and
   // registered: the request may be retried. On success `mr` is freed and must never reach verbs
-  // again.
+  // again, and its bytes may be freed.
   int err = ibv_dereg_mr(mr);
+  std::shared_ptr<void> unpinned;
   {
     std::lock_guard<std::mutex> lock(mutex);
-    if (err == 0) mr = nullptr;
+    if (err == 0) {
+      mr = nullptr;
+      unpinned = std::move(pinnedMemory);
+    }
     state = err == 0 ? MrState::kUnregistered : MrState::kRegistered;
   }
   idle.notify_all();
-  return err;
+  return err;  // `unpinned` is released on return, outside the lock
 }
 
 void MrCore::Destroy() {
@@ -191,9 +207,10 @@ void MrCore::Destroy() {
   idle.wait(lock,
             [this] { return state != MrState::kRegistering && state != MrState::kDeregistering; });
   if (mr != nullptr) {
-    ibv_dereg_mr(mr);
+    if (ibv_dereg_mr(mr) != 0) KeepForever(std::move(pinnedMemory));
     mr = nullptr;
   }
+  pinnedMemory.reset();
   state = MrState::kDestroyed;
 }
 

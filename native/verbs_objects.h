@@ -48,19 +48,28 @@ enum class MrState : int {
   kDestroyed = 4,  // environment teardown released it; nothing more may reach verbs
 };
 
-// A memory region. `state` and `mr` change under `mutex` (a request thread finishes requests);
-// `idle` is signalled whenever a request in flight completes, so teardown can wait for it.
+// A memory region. `state`, `mr` and `pinnedMemory` change under `mutex` (a request thread
+// finishes requests); `idle` is signalled whenever a request in flight completes, so teardown can
+// wait for it.
 struct MrCore {
   std::mutex mutex;
   std::condition_variable idle;
   MrState state = MrState::kUnregistered;
   ibv_mr* mr = nullptr;
+  // The owner of the registered bytes (a JS ArrayBuffer's backing store, or an allocate() block),
+  // held while `mr` points at them and released only once verbs no longer does: after a
+  // deregistration succeeded, or after ~MrCore's. Here rather than in the JS handle's box, whose
+  // members may be destroyed while this core (kept alive by a request) is still registered; plain
+  // C++, so whichever thread ends the registration may release it.
+  std::shared_ptr<void> pinnedMemory;
   std::shared_ptr<PdCore> pd;
   ~MrCore();
 
   // Each runs one verbs call and moves the state machine on; they return 0 or the errno.
   // Called with the state already moved to kRegistering / kDeregistering by the caller.
-  int RunRegister(void* addr, size_t length, int access);
+  // RunRegister keeps `memory`, the owner of [addr, addr + length), as `pinnedMemory` when the
+  // registration succeeds, and drops it when it fails.
+  int RunRegister(void* addr, size_t length, int access, std::shared_ptr<void> memory);
   int RunDeregister();
   // Teardown: waits for a request in flight, deregisters, and marks the region destroyed.
   void Destroy();

@@ -5,10 +5,13 @@
  * `TypedArray`, `DataView`, `ArrayBuffer` or `SharedArrayBuffer`. While a region is registered:
  * - the memory is pinned by the region (a strong reference from the native handle), so dropping
  *   every JS reference to it frees nothing;
+ * - the region also holds the bytes themselves (the `ArrayBuffer`'s backing store, or the block of
+ *   {@link allocate} memory), so detaching the `ArrayBuffer` (a BYOB stream read into it,
+ *   `ArrayBuffer.prototype.transfer()`) frees nothing either: the detached buffer shows 0 bytes,
+ *   the buffer that took them over shares the registered bytes, and they are freed only once the
+ *   registration is gone and no JS object holds them;
  * - its `ArrayBuffer` is marked untransferable (`worker_threads.markAsUntransferable`), so
- *   `postMessage`/`structuredClone` copy it instead of moving its bytes away — the mark is permanent;
- * - memory from {@link allocate} is freed only after both its `ArrayBuffer` is gone and no region is
- *   registered over it, whatever happens to the `ArrayBuffer`.
+ *   `postMessage`/`structuredClone` copy it instead of detaching it — the mark is permanent.
  * Refused (`STATUS_INVALID_PARAMETER`):
  * - resizable `ArrayBuffer`s: shrinking one would release pages under the registration;
  * - slices of Node's shared `Buffer` pool (`Buffer.from(string)`, small `Buffer.allocUnsafe`): the

@@ -1,14 +1,40 @@
 /**
- * Memory under a registered region is never freed or moved, whatever JS does; memory that could be
- * is refused; a region collected while registered is released with a warning naming it.
+ * Memory under a registered region is never freed or moved, whatever JS does: a detach of it (a
+ * BYOB stream read, transfer()) leaves the bytes registered, shared with the new ArrayBuffer, and a
+ * peer still reads them after that buffer is collected. Memory that could move is refused; a region
+ * collected while registered is released with a warning naming it.
  */
 
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 
-import { allocate, NdkError, NdkMrFlags, NtStatus } from '../../lib';
+import {
+  allocate,
+  type MemoryRegion,
+  NdkError,
+  NdkMrFlags,
+  NtStatus,
+  ntStatusName,
+} from '../../lib';
+import { detachByByobRead, detachByTransfer } from './support/detaching';
 import { useDomainFixture } from './support/domain-fixture';
 import { collectUntil } from './support/gc';
-import { kernelMrCount } from './support/kernel';
+import {
+  bufferOf,
+  holdsPattern,
+  jsMemoryKinds,
+  jsOwnedMemory,
+  pattern,
+  writePattern,
+} from './support/js-memory';
+import { kernelMrCount, kernelObjects } from './support/kernel';
+import {
+  closePairs,
+  connectedPair,
+  openPeers,
+  REMOTE_ACCESS,
+  remoteBuffer,
+  type Side,
+} from './support/peers';
 
 const fixture = useDomainFixture();
 
@@ -33,27 +59,144 @@ it('keeps memory alive while registered after JS drops every reference, and only
   await mr.close();
 });
 
-it('copies instead of transferring a registered ArrayBuffer (postMessage, structuredClone)', async () => {
-  await using mr = await fixture.pd.createMr();
-  const memory = new ArrayBuffer(4096);
-  const bytes = new Uint8Array(memory);
-  bytes.fill(7);
-  await mr.register(memory);
+describe('a detach of registered memory frees nothing', () => {
+  let local: Side;
+  let remote: Side;
 
-  const clone = structuredClone(memory, { transfer: [memory] });
-  expect(memory.byteLength).toBe(4096); // not detached
-  expect(new Uint8Array(clone)[0]).toBe(7);
-
-  const worker = new Worker('require("worker_threads").parentPort.once("message", () => {})', {
-    eval: true,
+  beforeAll(async () => {
+    ({ local, remote } = await openPeers());
   });
-  worker.postMessage(memory, [memory]);
-  expect(memory.byteLength).toBe(4096);
-  bytes[0] = 9;
-  expect(bytes[0]).toBe(9);
-  await worker.terminate();
-  expect(mr.isRegistered).toBe(true);
+
+  afterAll(async () => {
+    await closePairs();
+    await local?.adapter.close();
+    await remote?.adapter.close();
+  });
+
+  const registrable = { ...jsOwnedMemory, 'memory from allocate()': () => allocate(4096) };
+
+  it.each(Object.keys(registrable) as Array<keyof typeof registrable>)(
+    'a BYOB read detaches %s; the read shares the registered bytes, which outlive it',
+    async (kind) => {
+      const memory = registrable[kind]();
+      const buffer = bufferOf(memory);
+      const length = buffer.byteLength;
+      writePattern(buffer);
+      await using mr = await local.pd.createMr();
+      await mr.register(memory, { flags: REMOTE_ACCESS });
+
+      const taken = await (async () => {
+        const moved = await detachByByobRead(buffer, [1, 2, 3]);
+        expect(moved.byteLength).toBe(length);
+        return new WeakRef(moved);
+      })();
+      expect(buffer.byteLength).toBe(0);
+      expect(mr.isRegistered).toBe(true);
+      expect(kernelObjects('mr').map((row) => row.mrlen)).toEqual([length]);
+
+      // What the stream wrote into the read's view is in the registered bytes: they are shared.
+      const expected = pattern(length);
+      expected.set([1, 2, 3]);
+      await expectBytesAfterCollection(mr, taken, expected);
+      await mr.deregister();
+    },
+  );
+
+  it('transfer() of a registered ArrayBuffer moves the registered bytes, which outlive the new buffer', async () => {
+    const buffer = new ArrayBuffer(4096);
+    writePattern(buffer);
+    await using mr = await local.pd.createMr();
+    await mr.register(buffer, { flags: REMOTE_ACCESS });
+
+    const taken = (() => {
+      const moved = detachByTransfer(buffer);
+      new Uint8Array(moved)[0] = 0x5a;
+      return new WeakRef(moved);
+    })();
+    expect(buffer.byteLength).toBe(0);
+    expect(mr.isRegistered).toBe(true);
+
+    const expected = pattern(4096);
+    expected[0] = 0x5a;
+    await expectBytesAfterCollection(mr, taken, expected);
+    await mr.deregister();
+  });
+
+  // The real proof the bytes were not freed: once no JS object holds them and fresh buffers of the
+  // same size were allocated (which would reuse freed memory), a peer's RDMA READ of the region
+  // still returns `expected`.
+  async function expectBytesAfterCollection(
+    mr: MemoryRegion,
+    taken: WeakRef<ArrayBuffer>,
+    expected: Buffer,
+  ): Promise<void> {
+    expect(await collectUntil(() => taken.deref() === undefined)).toBe(true);
+    const bait = Array.from({ length: 32 }, () => new Uint8Array(expected.length).fill(0xee));
+    expect(await readRemotely(mr, expected.length)).toEqual(expected);
+    expect(bait).toHaveLength(32); // alive until the read is done
+  }
+
+  // The region's bytes as an RDMA READ from the peer sees them.
+  async function readRemotely(mr: MemoryRegion, length: number): Promise<Buffer> {
+    const sink = await remoteBuffer(remote, length, 0);
+    try {
+      const { requester } = await connectedPair(local, remote);
+      const target = { address: mr.address, token: mr.remoteToken };
+      const read = await requester.read({ mr: sink.mr, length }, target);
+      expect(ntStatusName(read.status)).toBe('STATUS_SUCCESS');
+      return Buffer.from(sink.bytes);
+    } finally {
+      await sink.mr.close();
+    }
+  }
 });
+
+it.each(jsMemoryKinds)(
+  'structuredClone and postMessage copy %s instead of detaching it',
+  async (kind) => {
+    await using mr = await fixture.pd.createMr();
+    const memory = jsOwnedMemory[kind]();
+    const buffer = bufferOf(memory);
+    const length = buffer.byteLength;
+    writePattern(buffer);
+    await mr.register(memory);
+
+    const clone = bufferOf(structuredClone(memory, { transfer: [buffer] }));
+    expect(clone).not.toBe(buffer);
+    expect(holdsPattern(clone, length)).toBe(true);
+
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<ArrayBuffer | Uint8Array>((resolve) =>
+      port2.once('message', resolve),
+    );
+    port1.postMessage(memory, [buffer]);
+    const message = bufferOf(await received);
+    port1.close();
+    expect(message).not.toBe(buffer);
+    expect(holdsPattern(message, length)).toBe(true);
+
+    expect(holdsPattern(buffer, length)).toBe(true); // same length (not detached), same bytes
+    expect(mr.isRegistered).toBe(true);
+    expect(kernelMrCount()).toBe(1);
+  },
+);
+
+it.each(jsMemoryKinds)(
+  '%s stays usable by JS after deregistration, and registers again',
+  async (kind) => {
+    await using mr = await fixture.pd.createMr();
+    const memory = jsOwnedMemory[kind]();
+    const buffer = bufferOf(memory);
+    await mr.register(memory);
+    await mr.deregister();
+    writePattern(buffer);
+    expect(holdsPattern(buffer.slice(0), buffer.byteLength)).toBe(true);
+    expect(holdsPattern(bufferOf(structuredClone(memory)), buffer.byteLength)).toBe(true);
+    await mr.register(memory);
+    expect(mr.isRegistered).toBe(true);
+    await mr.deregister();
+  },
+);
 
 it.each([
   ['a resizable ArrayBuffer', () => new ArrayBuffer(4096, { maxByteLength: 8192 })],
