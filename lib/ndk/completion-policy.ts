@@ -18,13 +18,13 @@ export type CompletionPolicy = 'inline' | 'deferred' | 'auto';
 /**
  * Regions smaller than this register and deregister inline under `'auto'`.
  *
- * Why 16 MiB (was 1 MiB), from `npm run bench` (2026-11-26, SoftRoCE VM, 2 TCG vCPUs, rxe0; medians
- * per register+deregister pair): inline costs 0.22 ms at 1 MiB, 0.60 ms at 16 MiB and 1.5 ms at
- * 64 MiB — the time it holds the event loop — while a deferred request costs 1.3–2.6 ms more than
- * inline up to 1 MiB (2.6 ms vs 0.22 ms at 1 MiB, 3.9 ms vs 0.60 ms at 16 MiB): the pool hop and
- * the later event-loop turn, not verbs. Below 16 MiB inline stays under ~0.6 ms, well inside the
- * 2 ms event-loop budget, and is 4–12× faster for the caller; from 16 MiB on, pinning time grows
- * towards the budget, so deferral pays. On native hardware both sides shrink; the pool hop stays.
+ * Why 16 MiB, from `npm run bench` (2026-11-26, SoftRoCE VM, 2 TCG vCPUs, rxe0; medians per
+ * register+deregister pair): inline holds the event loop for 0.09 ms at 4 KiB, 0.2 ms at 1 MiB,
+ * 0.5 ms at 16 MiB and 1.3 ms at 64 MiB, while a deferred request costs 1.2–1.6 ms more than inline
+ * up to 1 MiB (two thread wake-ups and two event-loop turns, whatever the size). Below 16 MiB inline
+ * stays well inside a 2 ms event-loop budget and is many times faster for the caller; from 16 MiB
+ * on pinning grows towards the budget (registering 1 GiB inline in 64 MiB regions held the loop
+ * 48 ms), so deferral pays. On native hardware both sides shrink; the wake-ups stay.
  */
 export const AUTO_INLINE_LIMIT_BYTES = 16 * 1024 * 1024;
 
