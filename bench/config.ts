@@ -40,12 +40,7 @@ export const CONCURRENCY = { regionBytes: 1 * MiB, count: 1000, rounds: 3 };
 export const LEAK = {
   bytes: 4 * KiB,
   cycles: 100_000,
-  /**
-   * Untimed cycles before the "before" RSS. The checkpoints of three runs showed 1.7–2.2 MiB of
-   * growth within the first 10,000 cycles (heap and allocator settling in) and none after it; with
-   * 2,000 warm-up cycles that one-time growth was counted as if it were a leak.
-   */
-  warmupCycles: 10_000,
+  warmupCycles: 2000,
   /** Run fewer cycles (and say so) if the measured rate says the full count takes longer. */
   maxSeconds: 300,
 };
