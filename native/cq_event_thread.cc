@@ -13,8 +13,6 @@ namespace ndkv {
 
 namespace {
 
-using FinalizedFlag = std::shared_ptr<std::atomic<bool>>;
-
 // Calls the JS event handler through plain Node-API, which reports failure by status instead of a
 // C++ exception: this runs outside any Node-API callback (no one could catch a throw; it would end
 // in std::terminate), and during environment teardown the call may legitimately fail. An exception
@@ -23,11 +21,6 @@ void CallOnEvent(Napi::Env env, Napi::Function onEvent) {
   if (env == nullptr || onEvent.IsEmpty()) return;  // the environment is going away
   napi_value ignored;
   napi_call_function(env, env.Undefined(), onEvent, 0, nullptr, &ignored);
-}
-
-void MarkFinalized(Napi::Env, void*, FinalizedFlag* flag) {
-  (*flag)->store(true);
-  delete flag;
 }
 
 }  // namespace
@@ -48,10 +41,7 @@ std::unique_ptr<CqEventThread> CqEventThread::Start(Napi::Env env, Napi::Functio
     *err = errno;
     return nullptr;
   }
-  self->tsfn_ = Napi::ThreadSafeFunction::New(env, onEvent, "ndk-verbs:cq", 0, 1,
-                                              new FinalizedFlag(self->finalized_), MarkFinalized,
-                                              static_cast<void*>(nullptr));
-  self->tsfn_.Unref(env);
+  self->tsfn_.Start(env, onEvent, "ndk-verbs:cq");
   try {
     self->thread_ = std::thread([raw = self.get()] { raw->Run(); });
   } catch (const std::system_error& e) {
@@ -98,19 +88,11 @@ void CqEventThread::Stop() {
     // An eventfd write only fails on counter overflow, which one write cannot reach.
   }
   if (thread_.joinable()) thread_.join();
-  // A start that failed before the thread-safe function existed has nothing to release.
-  if (static_cast<napi_threadsafe_function>(tsfn_) != nullptr && !finalized_->load()) {
-    tsfn_.Release();
-  }
+  tsfn_.Release();
 }
 
 void CqEventThread::SetRef(Napi::Env env, bool ref) {
-  if (stopped_ || finalized_->load()) return;
-  if (ref) {
-    tsfn_.Ref(env);
-  } else {
-    tsfn_.Unref(env);
-  }
+  if (!stopped_) tsfn_.SetRef(env, ref);
 }
 
 }  // namespace ndkv

@@ -6,9 +6,10 @@
 #include <infiniband/verbs.h>
 #include <napi.h>
 
-#include <atomic>
 #include <memory>
 #include <thread>
+
+#include "tracked_tsfn.h"
 
 namespace ndkv {
 
@@ -33,10 +34,7 @@ class CqEventThread {
 
   ibv_comp_channel* channel_ = nullptr;
   int stopFd_ = -1;
-  Napi::ThreadSafeFunction tsfn_;
-  // Set by the thread-safe function's finalizer: at environment teardown Node may close it before
-  // our cleanup hook runs, and a closed one must not be released again.
-  std::shared_ptr<std::atomic<bool>> finalized_ = std::make_shared<std::atomic<bool>>(false);
+  TrackedTsfn tsfn_;
   std::thread thread_;
   bool stopped_ = false;
 };

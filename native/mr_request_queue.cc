@@ -8,13 +8,6 @@ namespace ndkv {
 
 namespace {
 
-using FinalizedFlag = std::shared_ptr<std::atomic<bool>>;
-
-void MarkFinalized(Napi::Env, void*, FinalizedFlag* flag) {
-  (*flag)->store(true);
-  delete flag;
-}
-
 // Registration and deregistration are CPU work in the kernel (pinning and unpinning pages), so
 // threads beyond the CPU count only queue up on the same CPUs; two at least, so one slow request
 // (rxe waits up to 0.2 s for packets still referencing a region) does not hold up the others.
@@ -31,25 +24,13 @@ bool RegistrationOver(MrRequestQueue::Kind kind, int err) {
 
 }  // namespace
 
-MrRequestQueue::~MrRequestQueue() {
-  // Shutdown() (the environment cleanup hook) has normally joined every thread already.
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  for (auto& thread : threads_) {
-    if (thread.joinable()) thread.join();
-  }
-}
+// Shutdown() (the environment cleanup hook, or the handle's finalizer) has normally joined every
+// thread already.
+MrRequestQueue::~MrRequestQueue() { StopThreads(); }
 
 void MrRequestQueue::Start(Napi::Env env, Napi::Function dispatch) {
-  if (started_) throw Napi::Error::New(env, "deferred memory-region requests already started");
-  deliver_ = Napi::ThreadSafeFunction::New(env, dispatch, "ndk-verbs:mr", 0, 1,
-                                           new FinalizedFlag(finalized_), MarkFinalized,
-                                           static_cast<void*>(nullptr));
   // Referenced only while requests are in flight: an idle queue does not keep the process alive.
-  deliver_.Unref(env);
+  deliver_.Start(env, dispatch, "ndk-verbs:mr");
   env_ = env;
   started_ = true;
 }
@@ -58,14 +39,13 @@ void MrRequestQueue::Reserve() {
   if (!started_) throw Napi::Error::New(env_, "deferred memory-region requests are not started");
   std::lock_guard<std::mutex> lock(mutex_);
   // A waiting thread exists (it will be woken when there is work for it), or none may be added.
-  if (awake_ < threadCount_ || threadCount_ >= MaxThreads()) return;
+  if (awake_ < threads_.size() || threads_.size() >= MaxThreads()) return;
   threads_.emplace_back([this] { RunJobs(); });
-  ++threadCount_;
   ++awake_;
 }
 
 void MrRequestQueue::Submit(Job job, Napi::Reference<Napi::External<MrBox>> handle) {
-  if (inFlight_.empty() && !finalized_->load()) deliver_.Ref(env_);
+  if (inFlight_.empty()) deliver_.SetRef(env_, true);
   inFlight_.insert_or_assign(job.id, InFlight{std::move(handle), job.kind});
   bool wake;
   {
@@ -82,12 +62,20 @@ void MrRequestQueue::Flush() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     wokeSinceFlush_ = false;
-    wakes = std::min(jobs_.size(), threadCount_ - awake_);
+    wakes = std::min(jobs_.size(), threads_.size() - awake_);
   }
   for (size_t i = 0; i < wakes; i++) wake_.notify_one();
 }
 
 void MrRequestQueue::Shutdown() {
+  StopThreads();
+  results_.clear();
+  inFlight_.clear();  // the boxes release their pins when they are finalized
+  deliver_.Release();
+  started_ = false;
+}
+
+void MrRequestQueue::StopThreads() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
@@ -96,11 +84,7 @@ void MrRequestQueue::Shutdown() {
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
   }
-  threads_.clear();
-  results_.clear();
-  inFlight_.clear();  // the boxes release their pins when they are finalized
-  if (started_ && !finalized_->load()) deliver_.Release();
-  started_ = false;
+  threads_.clear();  // no thread is left to read it
 }
 
 void MrRequestQueue::RunJobs() {
@@ -121,7 +105,7 @@ void MrRequestQueue::RunJobs() {
     jobs_.pop_front();
     // A backlog and a sleeping thread: wake it from here, off the JS thread, so the backlog runs
     // in parallel.
-    bool helpWanted = !jobs_.empty() && awake_ < threadCount_;
+    bool helpWanted = !jobs_.empty() && awake_ < threads_.size();
     lock.unlock();
     if (helpWanted) wake_.notify_one();
     int err = job.kind == Kind::kRegister
@@ -168,7 +152,7 @@ void MrRequestQueue::Deliver(Napi::Env env, Napi::Function dispatch,
     results[2 * i] = static_cast<int32_t>(batch[i].id);
     results[2 * i + 1] = batch[i].err;
   }
-  if (self->inFlight_.empty()) self->deliver_.Unref(env);
+  if (self->inFlight_.empty()) self->deliver_.SetRef(env, false);
   napi_value argv[] = {results};
   napi_value ignored;
   napi_call_function(env, env.Undefined(), dispatch, 1, argv, &ignored);

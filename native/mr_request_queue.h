@@ -8,7 +8,6 @@
 #pragma once
 #include <napi.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -18,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tracked_tsfn.h"
 #include "verbs_objects.h"
 
 namespace ndkv {
@@ -77,6 +77,8 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
     Kind kind;
   };
 
+  // Runs what is queued, then joins every thread (the queue takes no new work afterwards).
+  void StopThreads();
   void RunJobs();
   // `target` is weak: a delivery already scheduled may run after the queue was shut down and freed.
   static void Deliver(Napi::Env env, Napi::Function dispatch,
@@ -87,7 +89,6 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   std::condition_variable wake_;
   std::deque<Job> jobs_;
   std::vector<Result> results_;
-  size_t threadCount_ = 0;
   // Threads running or about to run a job (not waiting): a new job wakes a thread only when none
   // is, since a futex wake per request costs more than a small deregistration itself.
   size_t awake_ = 0;
@@ -97,14 +98,13 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   bool deliveryScheduled_ = false;
   bool stopping_ = false;
 
+  // Grown on the JS thread under `mutex_`, whose holders read its size.
+  std::vector<std::thread> threads_;
+
   // JS thread only.
   Napi::Env env_{nullptr};
-  std::vector<std::thread> threads_;
   std::unordered_map<uint32_t, InFlight> inFlight_;
-  Napi::ThreadSafeFunction deliver_;
-  // Set by the thread-safe function's finalizer: at environment teardown Node may close it before
-  // our cleanup hook runs, and a closed one must not be released again.
-  std::shared_ptr<std::atomic<bool>> finalized_ = std::make_shared<std::atomic<bool>>(false);
+  TrackedTsfn deliver_;
   bool started_ = false;
 };
 

@@ -5,10 +5,8 @@
  * completion that throws costs none of the other results delivered with it.
  */
 
-import { fork } from 'node:child_process';
-import { join } from 'node:path';
-
 import * as ndk from '../../lib';
+import { runChild } from './support/child';
 import { waitFor } from './support/gc';
 import { useDomainFixture } from './support/domain-fixture';
 import { kernelMrCount, kernelObjects } from './support/kernel';
@@ -89,10 +87,7 @@ it('two loaded copies of the facade share the addon but keep their deferred requ
 });
 
 it('a completion that throws in a batch costs none of the other results', async () => {
-  const child = fork(join(__dirname, 'support', 'throwing-batch.js'), { stdio: 'pipe' });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { code, output } = await runChild('throwing-batch');
   expect(code).toBe(0);
   expect(output).toContain('uncaught: boom from completion 0');
   expect(output).toContain('completed: 0,1,2,3,4,5,6,7 kernel MRs 0');

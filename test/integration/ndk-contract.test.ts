@@ -3,9 +3,6 @@
  * callback in a later turn, errors mean none; busy and state answers; close ordering; re-entrancy.
  */
 
-import { fork } from 'node:child_process';
-import { join } from 'node:path';
-
 import {
   allocate,
   type MemoryRegion,
@@ -23,6 +20,7 @@ import {
   ObjectState,
   type ProtectionDomain,
 } from '../../lib';
+import { runChild } from './support/child';
 import { useDomainFixture } from './support/domain-fixture';
 import { waitFor } from './support/gc';
 import { kernelMrCount } from './support/kernel';
@@ -249,10 +247,7 @@ describe('re-entrancy', () => {
   });
 
   it('an exception thrown by a completion is an uncaught exception; the library stays consistent', async () => {
-    const child = fork(join(__dirname, 'support', 'throwing-completion.js'), { stdio: 'pipe' });
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { code, output } = await runChild('throwing-completion');
     expect(code).toBe(0);
     expect(output).toContain('uncaught: boom from the completion');
     expect(output).toContain('after: deregister STATUS_SUCCESS, kernel MRs 0');
