@@ -30,5 +30,5 @@ export interface DeviceInfo {
 
 /** Lists the RDMA devices; an empty list on a machine without any (or without kernel support). */
 export function listDevices(): DeviceInfo[] {
-  return native.listDevices();
+  return native.deviceList();
 }

@@ -8,7 +8,7 @@
 
 import bindings from 'bindings';
 
-/** What `listDevices()` reports for one RDMA device. */
+/** What `deviceList()` reports for one RDMA device. */
 export interface NativeDeviceInfo {
   readonly name: string;
   readonly nodeGuid: string;
@@ -47,14 +47,14 @@ export interface NativeQpAddress {
   readonly port: number;
 }
 
-/** The operations of `postSend`. Mirrors WorkOp in native/work_requests.h. */
+/** The operations of `qpPostSend`. Mirrors WorkOp in native/work_requests.h. */
 export const NativeWorkOp = {
   Write: 0,
   Read: 1,
   Send: 2,
 } as const;
 
-/** Numbers per completion in the array `pollCq` returns: wrId, status, opcode, byteLen, qpNum, vendorErr. */
+/** Numbers per completion in the array `cqPoll` returns: wrId, status, opcode, byteLen, qpNum, vendorErr. */
 export const CQ_FIELDS = 6;
 
 /**
@@ -80,22 +80,22 @@ export const NativeMrState = {
 
 /** The functions the addon exports. Results are 0, an errno (> 0) or a {@link NativeResult}. */
 export interface NativeAddon {
-  listDevices(): NativeDeviceInfo[];
-  openDevice(name: string): DeviceHandle | number;
-  closeDevice(device: DeviceHandle): number;
-  allocPd(device: DeviceHandle): PdHandle | number;
-  deallocPd(pd: PdHandle): number;
-  createMr(pd: PdHandle): MrHandle | number;
+  deviceList(): NativeDeviceInfo[];
+  deviceOpen(name: string): DeviceHandle | number;
+  deviceClose(device: DeviceHandle): number;
+  pdAlloc(device: DeviceHandle): PdHandle | number;
+  pdDealloc(pd: PdHandle): number;
+  mrCreate(pd: PdHandle): MrHandle | number;
   /**
    * A queue for deferred registrations and deregistrations, run on native threads of its own; their
    * results arrive as `dispatch(results)`, `results` holding `[requestId, errno, …]`, in batches.
    */
-  createMrRequestQueue(dispatch: (results: Int32Array) => void): MrQueueHandle;
+  mrQueueCreate(dispatch: (results: Int32Array) => void): MrQueueHandle;
   /**
    * Wakes request threads for the deferred requests queued since the last flush: a burst of
    * requests costs one thread wake-up instead of one each. Called once per burst, on the next tick.
    */
-  flushMrRequests(queue: MrQueueHandle): void;
+  mrQueueFlush(queue: MrQueueHandle): void;
   /**
    * Registers `view`'s bytes. `requestId` 0 runs inline; a positive int32 defers the request to
    * `queue` (returns Pending) and delivers its errno under that id.
@@ -115,17 +115,17 @@ export interface NativeAddon {
   mrAddress(mr: MrHandle): bigint | null;
   mrState(mr: MrHandle): number;
   /** A CQ of `depth` entries; `onEvent()` runs on the JS thread after each event (once per arm). */
-  createCq(device: DeviceHandle, depth: number, onEvent: () => void): CqHandle | number;
+  cqCreate(device: DeviceHandle, depth: number, onEvent: () => void): CqHandle | number;
   /** `ibv_req_notify_cq`. */
-  armCq(cq: CqHandle, solicitedOnly: boolean): number;
+  cqArm(cq: CqHandle, solicitedOnly: boolean): number;
   /** Up to `max` completions, {@link CQ_FIELDS} numbers each, or an errno / NativeResult. */
-  pollCq(cq: CqHandle, max: number): Float64Array | number;
+  cqPoll(cq: CqHandle, max: number): Float64Array | number;
   /** Whether a notification still to come keeps the event loop alive. */
-  refCq(cq: CqHandle, ref: boolean): void;
+  cqRef(cq: CqHandle, ref: boolean): void;
   /** Stops the waiter thread, destroys the CQ; EBUSY while queue pairs use it. */
-  destroyCq(cq: CqHandle): number;
+  cqDestroy(cq: CqHandle): number;
   /** An RC queue pair in RESET. */
-  createQp(
+  qpCreate(
     pd: PdHandle,
     recvCq: CqHandle,
     sendCq: CqHandle,
@@ -143,9 +143,9 @@ export interface NativeAddon {
    * bound through the queue pair; the event loop runs on meanwhile. Gone once destroyed, Busy while
    * a destroy is in flight (`done` is then never called).
    */
-  destroyQp(qp: QpHandle, done: (errno: number) => void): number;
+  qpDestroy(qp: QpHandle, done: (errno: number) => void): number;
   /** Posts one RDMA WRITE / READ / SEND with one scatter/gather entry inside `mr`'s registration. */
-  postSend(
+  qpPostSend(
     qp: QpHandle,
     op: number,
     wrId: number,
@@ -156,9 +156,9 @@ export interface NativeAddon {
     remoteToken?: number,
   ): number;
   /** Posts one receive into `length` bytes at `offset` of `mr`. */
-  postRecv(qp: QpHandle, wrId: number, mr: MrHandle, offset: number, length: number): number;
+  qpPostRecv(qp: QpHandle, wrId: number, mr: MrHandle, offset: number, length: number): number;
   /** Binds `mw` over `length` bytes at `offset` into `mr`; `[0, newRkey]` once posted. */
-  postBindMw(
+  qpPostBindMw(
     qp: QpHandle,
     mw: MwHandle,
     wrId: number,
@@ -168,13 +168,13 @@ export interface NativeAddon {
     mwAccess: number,
   ): [0, number] | number;
   /** Posts IBV_WR_LOCAL_INV of the window's current rkey. */
-  postLocalInvalidate(qp: QpHandle, mw: MwHandle, wrId: number): number;
+  qpPostLocalInvalidate(qp: QpHandle, mw: MwHandle, wrId: number): number;
   /** A type 2 memory window. */
-  allocMw(pd: PdHandle): MwHandle | number;
-  deallocMw(mw: MwHandle): number;
+  mwAlloc(pd: PdHandle): MwHandle | number;
+  mwDealloc(mw: MwHandle): number;
   /** Page-aligned, natively owned memory, or an errno. */
-  allocateMemory(length: number): ArrayBuffer | number;
-  readonly pageSize: number;
+  memoryAllocate(length: number): ArrayBuffer | number;
+  readonly memoryPageSize: number;
 }
 
 /** The addon, loaded for this environment (each worker thread gets its own instance). */

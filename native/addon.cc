@@ -37,39 +37,38 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(data);
   env.AddCleanupHook(ReleaseEverything, data);
 
-  exports.Set("listDevices", Napi::Function::New<ListDevices>(env, "listDevices"));
-  exports.Set("openDevice", Napi::Function::New<OpenDevice>(env, "openDevice"));
-  exports.Set("closeDevice", Napi::Function::New<CloseDevice>(env, "closeDevice"));
-  exports.Set("allocPd", Napi::Function::New<AllocPd>(env, "allocPd"));
-  exports.Set("deallocPd", Napi::Function::New<DeallocPd>(env, "deallocPd"));
-  exports.Set("createMr", Napi::Function::New<CreateMr>(env, "createMr"));
-  exports.Set("createMrRequestQueue",
-              Napi::Function::New<CreateMrRequestQueue>(env, "createMrRequestQueue"));
-  exports.Set("flushMrRequests", Napi::Function::New<FlushMrRequests>(env, "flushMrRequests"));
+  exports.Set("deviceList", Napi::Function::New<ListDevices>(env, "deviceList"));
+  exports.Set("deviceOpen", Napi::Function::New<OpenDevice>(env, "deviceOpen"));
+  exports.Set("deviceClose", Napi::Function::New<CloseDevice>(env, "deviceClose"));
+  exports.Set("pdAlloc", Napi::Function::New<AllocPd>(env, "pdAlloc"));
+  exports.Set("pdDealloc", Napi::Function::New<DeallocPd>(env, "pdDealloc"));
+  exports.Set("mrCreate", Napi::Function::New<CreateMr>(env, "mrCreate"));
+  exports.Set("mrQueueCreate", Napi::Function::New<CreateMrRequestQueue>(env, "mrQueueCreate"));
+  exports.Set("mrQueueFlush", Napi::Function::New<FlushMrRequests>(env, "mrQueueFlush"));
   exports.Set("mrRegister", Napi::Function::New<MrRegister>(env, "mrRegister"));
   exports.Set("mrDeregister", Napi::Function::New<MrDeregister>(env, "mrDeregister"));
   exports.Set("mrKeys", Napi::Function::New<MrKeys>(env, "mrKeys"));
   exports.Set("mrAddress", Napi::Function::New<MrAddress>(env, "mrAddress"));
   exports.Set("mrState", Napi::Function::New<MrStateOf>(env, "mrState"));
-  exports.Set("createCq", Napi::Function::New<CreateCq>(env, "createCq"));
-  exports.Set("armCq", Napi::Function::New<ArmCq>(env, "armCq"));
-  exports.Set("pollCq", Napi::Function::New<PollCq>(env, "pollCq"));
-  exports.Set("refCq", Napi::Function::New<RefCq>(env, "refCq"));
-  exports.Set("destroyCq", Napi::Function::New<DestroyCq>(env, "destroyCq"));
-  exports.Set("createQp", Napi::Function::New<CreateQp>(env, "createQp"));
+  exports.Set("cqCreate", Napi::Function::New<CreateCq>(env, "cqCreate"));
+  exports.Set("cqArm", Napi::Function::New<ArmCq>(env, "cqArm"));
+  exports.Set("cqPoll", Napi::Function::New<PollCq>(env, "cqPoll"));
+  exports.Set("cqRef", Napi::Function::New<RefCq>(env, "cqRef"));
+  exports.Set("cqDestroy", Napi::Function::New<DestroyCq>(env, "cqDestroy"));
+  exports.Set("qpCreate", Napi::Function::New<CreateQp>(env, "qpCreate"));
   exports.Set("qpLocalAddress", Napi::Function::New<QpLocalAddress>(env, "qpLocalAddress"));
   exports.Set("qpConnect", Napi::Function::New<QpConnect>(env, "qpConnect"));
   exports.Set("qpToError", Napi::Function::New<QpToError>(env, "qpToError"));
-  exports.Set("destroyQp", Napi::Function::New<DestroyQp>(env, "destroyQp"));
-  exports.Set("postSend", Napi::Function::New<PostSend>(env, "postSend"));
-  exports.Set("postRecv", Napi::Function::New<PostRecv>(env, "postRecv"));
-  exports.Set("postBindMw", Napi::Function::New<PostBindMw>(env, "postBindMw"));
-  exports.Set("postLocalInvalidate",
-              Napi::Function::New<PostLocalInvalidate>(env, "postLocalInvalidate"));
-  exports.Set("allocMw", Napi::Function::New<AllocMw>(env, "allocMw"));
-  exports.Set("deallocMw", Napi::Function::New<DeallocMw>(env, "deallocMw"));
-  exports.Set("allocateMemory", Napi::Function::New<AllocateMemory>(env, "allocateMemory"));
-  exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
+  exports.Set("qpDestroy", Napi::Function::New<DestroyQp>(env, "qpDestroy"));
+  exports.Set("qpPostSend", Napi::Function::New<PostSend>(env, "qpPostSend"));
+  exports.Set("qpPostRecv", Napi::Function::New<PostRecv>(env, "qpPostRecv"));
+  exports.Set("qpPostBindMw", Napi::Function::New<PostBindMw>(env, "qpPostBindMw"));
+  exports.Set("qpPostLocalInvalidate",
+              Napi::Function::New<PostLocalInvalidate>(env, "qpPostLocalInvalidate"));
+  exports.Set("mwAlloc", Napi::Function::New<AllocMw>(env, "mwAlloc"));
+  exports.Set("mwDealloc", Napi::Function::New<DeallocMw>(env, "mwDealloc"));
+  exports.Set("memoryAllocate", Napi::Function::New<AllocateMemory>(env, "memoryAllocate"));
+  exports.Set("memoryPageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
   return exports;
 }
 

@@ -68,7 +68,7 @@ export class Adapter extends ParentObject<Closable> {
         "completionPolicy must be 'inline', 'deferred' or 'auto'",
       );
     }
-    const handle = native.openDevice(deviceName);
+    const handle = native.deviceOpen(deviceName);
     if (typeof handle === 'number') {
       return { ...fromNative(handle, 'ibv_open_device'), detail: `device '${deviceName}'` };
     }
@@ -78,7 +78,7 @@ export class Adapter extends ParentObject<Closable> {
   /** @internal `NdkCreatePd`. */
   requestCreatePd(): Outcome & { pd?: ProtectionDomain } {
     if (!this.isOpen) return refused(NtStatus.STATUS_INVALID_HANDLE, 'the adapter is closed');
-    const handle = native.allocPd(this.#handle);
+    const handle = native.pdAlloc(this.#handle);
     if (typeof handle === 'number') return fromNative(handle, 'ibv_alloc_pd');
     const pd = new ProtectionDomain(handle, {
       parent: this,
@@ -138,7 +138,7 @@ export class Adapter extends ParentObject<Closable> {
   /** @internal */
   protected releaseNative(): void {
     forgetCollected(this);
-    const outcome = fromNative(native.closeDevice(this.#handle), 'ibv_close_device', true);
+    const outcome = fromNative(native.deviceClose(this.#handle), 'ibv_close_device', true);
     if (outcome.status !== NtStatus.STATUS_SUCCESS) {
       process.emitWarning(`closing adapter ${this.deviceName}: ${errorOf(outcome).message}`, {
         type: 'NdkVerbsWarning',
@@ -154,7 +154,7 @@ export class Adapter extends ParentObject<Closable> {
  * @throws NdkError (rejects) `STATUS_NO_SUCH_DEVICE` when there is no such device.
  */
 export function openAdapter(deviceName?: string, options: AdapterOptions = {}): Promise<Adapter> {
-  const name = deviceName ?? native.listDevices()[0]?.name;
+  const name = deviceName ?? native.deviceList()[0]?.name;
   if (name === undefined) {
     return Promise.reject(errorOf(refused(NtStatus.STATUS_NO_SUCH_DEVICE, 'no RDMA device found')));
   }
@@ -166,7 +166,7 @@ function collectedAdapterRelease(handle: DeviceHandle, deviceName: string) {
   return {
     release(): void {
       warnCollected(`An adapter (${deviceName})`);
-      native.closeDevice(handle);
+      native.deviceClose(handle);
     },
   };
 }

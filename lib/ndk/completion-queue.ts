@@ -103,7 +103,7 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
    * thread-safe function keeps its JS callback alive, and must not keep the queue alive with it.
    */
   static create(
-    device: Parameters<typeof native.createCq>[0],
+    device: Parameters<typeof native.cqCreate>[0],
     depth: number,
     context: CompletionQueueContext,
     mode: CqMode,
@@ -111,7 +111,7 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
     const wake: { cq?: WeakRef<CompletionQueue> } = {};
     // Deferred to a later turn: the thread-safe function's callback is not a place to run user code.
     const onEvent = () => setImmediate(() => wake.cq?.deref()?.onEvent());
-    const handle = native.createCq(device, depth, onEvent);
+    const handle = native.cqCreate(device, depth, onEvent);
     if (typeof handle === 'number') return fromNative(handle, 'ibv_create_cq');
     return { ...SUCCESS, cq: new CompletionQueue(handle, depth, context, mode, wake) };
   }
@@ -218,7 +218,7 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
   // queue pair counts it done, and its promise (if any) settles on the next tick.
   #reap(): void {
     for (;;) {
-      const rows = native.pollCq(this.#handle, POLL_BATCH);
+      const rows = native.cqPoll(this.#handle, POLL_BATCH);
       if (typeof rows === 'number') return;
       const count = rows.length / CQ_FIELDS;
       for (let i = 0; i < count; i++) {
@@ -246,7 +246,7 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
 
   #armNative(solicitedOnly = false): Outcome {
     if (this.#nativeArmed) return SUCCESS;
-    const outcome = fromNative(native.armCq(this.#handle, solicitedOnly), 'ibv_req_notify_cq');
+    const outcome = fromNative(native.cqArm(this.#handle, solicitedOnly), 'ibv_req_notify_cq');
     if (outcome.status === NtStatus.STATUS_SUCCESS) this.#nativeArmed = true;
     this.#updateRef();
     return outcome;
@@ -256,13 +256,13 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
   // one does not (its thread-safe function is unreferenced).
   #updateRef(): void {
     if (this.state === ObjectState.Closed) return;
-    native.refCq(this.#handle, this.#nativeArmed && this.#requests.size > 0);
+    native.cqRef(this.#handle, this.#nativeArmed && this.#requests.size > 0);
   }
 
   /** @internal */
   protected releaseNative(): void {
     forgetCollected(this);
-    const outcome = fromNative(native.destroyCq(this.#handle), 'ibv_destroy_cq', true);
+    const outcome = fromNative(native.cqDestroy(this.#handle), 'ibv_destroy_cq', true);
     if (outcome.status !== NtStatus.STATUS_SUCCESS) {
       process.emitWarning(`closing a completion queue: ${errorOf(outcome).message}`, {
         type: 'NdkVerbsWarning',
@@ -293,7 +293,7 @@ function collectedCqRelease(
   return {
     release(): void {
       warnCollected(`A completion queue on ${context.deviceName}`);
-      native.destroyCq(handle);
+      native.cqDestroy(handle);
       context.siblings.release(ref);
     },
   };

@@ -16,7 +16,7 @@ let flushScheduled = false;
 
 // One per loaded copy of this module: a test runner's fresh module registry, or two copies of the
 // package, share the addon but not this map.
-const queue = native.createMrRequestQueue(dispatch);
+const queue = native.mrQueueCreate(dispatch);
 
 /**
  * `ibv_reg_mr` of `view` on the addon's request threads. Returns the native result:
@@ -51,7 +51,7 @@ function track(id: number, result: number, done: ResultCallback): number {
 // The first request of a burst woke a thread; the others are woken together once the burst is over.
 function flush(): void {
   flushScheduled = false;
-  native.flushMrRequests(queue);
+  native.mrQueueFlush(queue);
 }
 
 // Positive int32 ids, wrapping long before they could collide with a request still in flight.

@@ -141,7 +141,7 @@ export class MemoryWindow implements Closable {
     if (this.#state !== ObjectState.Open) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory window is already closed');
     }
-    const outcome = fromNative(native.deallocMw(this.#handle), 'ibv_dealloc_mw', true);
+    const outcome = fromNative(native.mwDealloc(this.#handle), 'ibv_dealloc_mw', true);
     if (outcome.status !== NtStatus.STATUS_SUCCESS) {
       process.emitWarning(`closing a memory window: ${errorOf(outcome).message}`, {
         type: 'NdkVerbsWarning',
@@ -184,7 +184,7 @@ function collectedWindowRelease(
   return {
     release(): void {
       warnCollected(`A memory window on ${context.deviceName}`);
-      native.deallocMw(handle);
+      native.mwDealloc(handle);
       bound.region?.windowUnbound();
       context.siblings.release(ref);
     },

@@ -123,10 +123,10 @@ export function allocate(length: number): ArrayBuffer {
       message: 'length must be a positive safe integer',
     });
   }
-  const result = native.allocateMemory(length);
+  const result = native.memoryAllocate(length);
   if (typeof result === 'number') throw NdkError.fromErrno(result, 'mmap');
   return result;
 }
 
 /** The system page size, which registrations are pinned in units of. */
-export const pageSize: number = native.pageSize;
+export const pageSize: number = native.memoryPageSize;

@@ -75,7 +75,7 @@ export class ProtectionDomain extends ParentObject<Closable> {
         "completionPolicy must be 'inline', 'deferred' or 'auto'",
       );
     }
-    const handle = native.createMr(this.#handle);
+    const handle = native.mrCreate(this.#handle);
     if (typeof handle === 'number') return fromNative(handle, 'createMr');
     const mr = new MemoryRegion(
       handle,
@@ -96,7 +96,7 @@ export class ProtectionDomain extends ParentObject<Closable> {
     if (!this.isOpen) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the protection domain is closed');
     }
-    const handle = native.allocMw(this.#handle);
+    const handle = native.mwAlloc(this.#handle);
     if (typeof handle === 'number') return fromNative(handle, 'ibv_alloc_mw');
     const mw = new MemoryWindow(handle, {
       parent: this,
@@ -137,7 +137,7 @@ export class ProtectionDomain extends ParentObject<Closable> {
     }
     const rcq = receiveCq as CompletionQueue;
     const icq = initiatorCq as CompletionQueue;
-    const handle = native.createQp(
+    const handle = native.qpCreate(
       this.#handle,
       rcq.handle,
       icq.handle,
@@ -187,7 +187,7 @@ export class ProtectionDomain extends ParentObject<Closable> {
   /** @internal */
   protected releaseNative(): void {
     forgetCollected(this);
-    const outcome = fromNative(native.deallocPd(this.#handle), 'ibv_dealloc_pd', true);
+    const outcome = fromNative(native.pdDealloc(this.#handle), 'ibv_dealloc_pd', true);
     if (outcome.status !== NtStatus.STATUS_SUCCESS) {
       process.emitWarning(`closing a protection domain: ${errorOf(outcome).message}`, {
         type: 'NdkVerbsWarning',
@@ -209,7 +209,7 @@ function collectedPdRelease(
   return {
     release(): void {
       warnCollected(`A protection domain on ${context.deviceName}`);
-      native.deallocPd(handle);
+      native.pdDealloc(handle);
       context.siblings.release(ref);
     },
   };

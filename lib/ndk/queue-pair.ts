@@ -164,8 +164,8 @@ export class QueuePair implements Closable {
     cq.track(wrId, { type, requestContext, qp: this, settle });
     const result =
       type === 'receive'
-        ? native.postRecv(this.#handle, wrId, local.handle, local.offset, local.length)
-        : native.postSend(
+        ? native.qpPostRecv(this.#handle, wrId, local.handle, local.offset, local.length)
+        : native.qpPostSend(
             this.#handle,
             type === 'write'
               ? NativeWorkOp.Write
@@ -224,7 +224,7 @@ export class QueuePair implements Closable {
     const wrId = nextWrId();
     const onResult = (result: NdkResult) => mw.bindCompleted(ntSuccess(result.status));
     this.#initiatorCq.track(wrId, { type: 'bind', requestContext, qp: this, settle, onResult });
-    const posted = native.postBindMw(
+    const posted = native.qpPostBindMw(
       this.#handle,
       mw.handle,
       wrId,
@@ -266,7 +266,7 @@ export class QueuePair implements Closable {
       settle,
       onResult,
     });
-    const result = native.postLocalInvalidate(this.#handle, mw.handle, wrId);
+    const result = native.qpPostLocalInvalidate(this.#handle, mw.handle, wrId);
     const outcome = fromNative(result, 'ibv_post_send');
     if (outcome.status !== NtStatus.STATUS_SUCCESS) {
       this.#initiatorCq.untrack(wrId);
@@ -430,7 +430,7 @@ export class QueuePair implements Closable {
       return;
     }
     this.#afterDestroy = [then];
-    const started = native.destroyQp(this.#handle, (errno) => this.#destroyed(errno));
+    const started = native.qpDestroy(this.#handle, (errno) => this.#destroyed(errno));
     if (started !== NativeResult.Pending) process.nextTick(() => this.#destroyed(started));
   }
 
@@ -477,7 +477,7 @@ function collectedQpRelease(
     release(): void {
       warnCollected(`A queue pair on ${context.deviceName}`);
       const released = () => releaseQp(context, ref, cqRefs);
-      if (native.destroyQp(handle, released) !== NativeResult.Pending) released();
+      if (native.qpDestroy(handle, released) !== NativeResult.Pending) released();
     },
   };
 }
