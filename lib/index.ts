@@ -10,10 +10,15 @@
 
 export * from './status';
 export { listDevices, type DeviceInfo, type PortInfo } from './devices';
-export { Adapter, openAdapter, type AdapterOptions } from './ndk/adapter';
+export {
+  Adapter,
+  openAdapter,
+  type AdapterOptions,
+  type CompletionQueueOptions,
+} from './ndk/adapter';
 export { ProtectionDomain } from './ndk/protection-domain';
 export { MemoryRegion, type MemoryRegionOptions, type RegisterOptions } from './ndk/memory-region';
-export { ObjectState } from './ndk/object-state';
+export { ObjectState } from './ndk/lifecycle';
 export {
   CompletionQueue,
   NdkCqNotifyType,
@@ -24,9 +29,8 @@ export { MemoryWindow } from './ndk/memory-window';
 export { type QpAddress } from './ndk/qp-address';
 export { type NdkSge } from './ndk/work-request';
 export { type NdkResult, type NdkRequestType } from './ndk/work-result';
-export * from './ndk/ndk-data-path';
 export { NdkMrFlags } from './ndk/flags';
 export { AUTO_INLINE_LIMIT_BYTES, type CompletionPolicy } from './ndk/completion-policy';
 export { allocate, pageSize, type RegistrableMemory } from './ndk/memory';
-export * from './ndk/ndk-functions';
+export * from './ndk/functions';
 export { runInVm, type RunInVmOptions, type RunInVmResult } from './vm';

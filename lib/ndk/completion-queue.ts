@@ -9,11 +9,35 @@
 
 import { CQ_FIELDS, type CqHandle, native } from '../native';
 import { NtStatus } from '../status/nt-status';
-import { type Children } from './children';
-import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
-import { errorOf, fromNative, type Outcome, refused, SUCCESS } from './outcome';
-import { ObjectState } from './object-state';
-import { ParentObject } from './parent-object';
+import { wcStatusValue } from '../status/wc-status';
+import {
+  kAdopt,
+  kArm,
+  kCancelFor,
+  kCloseRank,
+  kCreate,
+  kDisown,
+  kDrain,
+  kHandle,
+  kOwner,
+  kRequestClose,
+  kRequestDone,
+  kResults,
+  kTrack,
+  kUntrack,
+  kUsable,
+} from './internal';
+import {
+  type ChildLink,
+  type Closable,
+  forgetCollected,
+  ObjectState,
+  ParentLifecycle,
+  releaseWhenCollected,
+  warnCollected,
+  warnIfCloseFailed,
+} from './lifecycle';
+import { fromNative, type Outcome, refused, SUCCESS } from './outcome';
 import { resultOf, type NdkResult, type WorkRecord } from './work-result';
 
 /** `NDK_FN_CQ_NOTIFICATION_CALLBACK`: `(CqNotificationContext, CqStatus)`. */
@@ -32,16 +56,8 @@ export const NdkCqNotifyType = {
   NDK_CQ_NOTIFY_SOLICITED: 2,
 } as const;
 
-/** What a completion queue learns from its adapter. */
-export interface CompletionQueueContext {
-  /** The adapter; held so it outlives the queue. */
-  readonly parent: object;
-  readonly deviceName: string;
-  readonly siblings: Children<{ close(): Promise<void> }>;
-}
-
 /**
- * How a queue reports completions: NDK style (a notification callback after `NdkArmCq`, then the
+ * @internal How a queue reports completions: NDK style (a notification callback after `NdkArmCq`, then the
  * caller polls with `NdkGetCqResults`) or self-draining (the promise API: every request's promise
  * settles as soon as its completion arrives).
  */
@@ -50,14 +66,14 @@ export type CqMode =
   | { readonly kind: 'auto' };
 
 const POLL_BATCH = 64;
-const WC_WR_FLUSH_ERR = 5;
+const WC_WR_FLUSH_ERR = wcStatusValue('IBV_WC_WR_FLUSH_ERR');
 
 /** A completion queue of an adapter; queue pairs complete their requests into it. */
-export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
+export class CompletionQueue {
   /** How many completions it holds. */
   readonly depth: number;
-  /** @internal A parent's `close()` closes this kind of child at this rank; see `Closable`. */
-  readonly closeRank = 3;
+  /** @internal A parent's `close()` closes completion queues last; see `Closable`. */
+  readonly [kCloseRank] = 3;
   readonly #handle: CqHandle;
 
   /**
@@ -67,8 +83,10 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
   static is(value: unknown): value is CompletionQueue {
     return typeof value === 'object' && value !== null && #handle in value;
   }
-  readonly #context: CompletionQueueContext;
-  readonly #ref: WeakRef<CompletionQueue>;
+  readonly #link: ChildLink;
+  readonly #ref: WeakRef<Closable>;
+  // Its children are the queue pairs that complete into it: the queue closes after them.
+  readonly #life: ParentLifecycle;
   readonly #mode: CqMode;
   // Requests posted and not yet polled, by wr_id.
   readonly #requests = new Map<number, WorkRecord>();
@@ -79,72 +97,86 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
   // Queue pairs closing: until their flushed requests are polled, the queue keeps itself armed.
   #draining = 0;
 
-  /** @internal Created by `Adapter`; use `adapter.createCq()` or `NdkCreateCq`. */
-  constructor(
+  private constructor(
     handle: CqHandle,
     depth: number,
-    context: CompletionQueueContext,
+    link: ChildLink,
     mode: CqMode,
     wake: { cq?: WeakRef<CompletionQueue> },
   ) {
-    super();
     this.#handle = handle;
     this.depth = depth;
-    this.#context = context;
+    this.#link = link;
     this.#mode = mode;
-    this.#ref = context.siblings.add(this) as WeakRef<CompletionQueue>;
+    this.#ref = link.siblings.add(this);
+    this.#life = new ParentLifecycle(() => {
+      forgetCollected(this);
+      const outcome = fromNative(native.cqDestroy(handle), 'ibv_destroy_cq', true);
+      warnIfCloseFailed('a completion queue', outcome);
+      link.siblings.release(this.#ref);
+    });
     wake.cq = new WeakRef(this);
-    releaseWhenCollected(this, collectedCqRelease(handle, context, this.#ref));
+    releaseWhenCollected(this, collectedCqRelease(handle, link, this.#ref));
     if (mode.kind === 'auto') this.#armNative();
   }
 
   /**
-   * @internal Creates the native queue. The wake-up closure holds the queue only weakly: the
-   * thread-safe function keeps its JS callback alive, and must not keep the queue alive with it.
+   * @internal Creates the native queue (`NdkCreateCq`, by the adapter). The wake-up closure holds
+   * the queue only weakly: the thread-safe function keeps its JS callback alive, and must not keep
+   * the queue alive with it.
    */
-  static create(
+  static [kCreate](
     device: Parameters<typeof native.cqCreate>[0],
     depth: number,
-    context: CompletionQueueContext,
+    link: ChildLink,
     mode: CqMode,
   ): Outcome & { cq?: CompletionQueue } {
     const wake: { cq?: WeakRef<CompletionQueue> } = {};
     // Deferred to a later turn: the thread-safe function's callback is not a place to run user code.
-    const onEvent = () => setImmediate(() => wake.cq?.deref()?.onEvent());
+    const onEvent = () =>
+      setImmediate(() => {
+        const cq = wake.cq?.deref();
+        if (cq !== undefined) cq.#onEvent();
+      });
     const handle = native.cqCreate(device, depth, onEvent);
     if (typeof handle === 'number') return fromNative(handle, 'ibv_create_cq');
-    return { ...SUCCESS, cq: new CompletionQueue(handle, depth, context, mode, wake) };
+    return { ...SUCCESS, cq: new CompletionQueue(handle, depth, link, mode, wake) };
+  }
+
+  /** Where the queue is in its life. */
+  get state(): ObjectState {
+    return this.#life.state;
   }
 
   /** @internal The native handle, for creating queue pairs on it. */
-  get handle(): CqHandle {
+  get [kHandle](): CqHandle {
     return this.#handle;
   }
 
   /** @internal The adapter the queue belongs to. */
-  get owner(): object {
-    return this.#context.parent;
+  get [kOwner](): object {
+    return this.#link.parent;
   }
 
   /** @internal Whether the queue takes new queue pairs. */
-  get usable(): boolean {
-    return this.isOpen;
+  get [kUsable](): boolean {
+    return this.#life.isOpen;
   }
 
   /** @internal A request is about to be posted: its completion will be looked up by `wrId`. */
-  track(wrId: number, record: WorkRecord): void {
+  [kTrack](wrId: number, record: WorkRecord): void {
     this.#requests.set(wrId, record);
     this.#updateRef();
   }
 
   /** @internal Posting failed: no completion will come. */
-  untrack(wrId: number): void {
+  [kUntrack](wrId: number): void {
     this.#requests.delete(wrId);
     this.#updateRef();
   }
 
   /** @internal A queue pair is closing: keep polling until its flushed requests are in. */
-  drain(): () => void {
+  [kDrain](): () => void {
     this.#draining += 1;
     this.#armNative();
     this.#reap();
@@ -158,7 +190,7 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
    * @internal The queue pair `qp` is destroyed: its requests still unpolled will never complete
    * through verbs, so they complete here as flushed (`IBV_WC_WR_FLUSH_ERR`, `STATUS_CANCELLED`).
    */
-  cancelFor(qp: WorkRecord['qp']): void {
+  [kCancelFor](qp: WorkRecord['qp']): void {
     this.#reap();
     for (const [wrId, record] of [...this.#requests]) {
       if (record.qp !== qp) continue;
@@ -169,8 +201,8 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
   }
 
   /** @internal `NdkArmCq`. */
-  requestArm(type: unknown): Outcome {
-    if (!this.isOpen) return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue is closed');
+  [kArm](type: unknown): Outcome {
+    if (!this.#life.isOpen) return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue is closed');
     if (this.#mode.kind !== 'ndk') {
       return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'this queue drains itself');
     }
@@ -180,7 +212,7 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
     this.#userArmed = true;
     // Results already polled (by a closing queue pair's drain) will not raise a new event.
     if (this.#backlog.length > 0) {
-      setImmediate(() => this.onEvent());
+      setImmediate(() => this.#onEvent());
       return SUCCESS;
     }
     const outcome = this.#armNative(type === NdkCqNotifyType.NDK_CQ_NOTIFY_SOLICITED);
@@ -189,15 +221,40 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
   }
 
   /** @internal `NdkGetCqResults`: up to `max` results, oldest first. */
-  requestResults(max: number): NdkResult[] {
+  [kResults](max: number): NdkResult[] {
     if (this.state === ObjectState.Closed) return [];
     this.#reap();
     return this.#backlog.splice(0, max);
   }
 
-  /** @internal The waiter thread saw an event (one per arm). */
-  onEvent(): void {
-    if (!this.isOpen && this.#draining === 0) return;
+  /** @internal `NdkCloseObject`: `STATUS_PENDING` until its queue pairs are closed. */
+  [kRequestClose](done: () => void): Outcome {
+    return this.#life.requestClose(done);
+  }
+
+  /** @internal Queue pairs register here so that closing the queue waits for them. */
+  [kAdopt](qp: Closable): WeakRef<Closable> {
+    return this.#life.children.add(qp);
+  }
+
+  /** @internal A queue pair using this queue is gone. */
+  [kDisown](ref: WeakRef<Closable>): void {
+    this.#life.children.release(ref);
+  }
+
+  /** Closes the queue pairs that complete into this queue, then the queue. */
+  close(): Promise<void> {
+    return this.#life.close();
+  }
+
+  /** `await using` closes the queue at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // The waiter thread saw an event (one per arm).
+  #onEvent(): void {
+    if (!this.#life.isOpen && this.#draining === 0) return;
     this.#nativeArmed = false;
     if (this.#mode.kind === 'auto' || this.#draining > 0) {
       this.#reap();
@@ -241,7 +298,7 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
       const settle = record.settle;
       process.nextTick(() => settle(result));
     }
-    record.qp.requestDone();
+    record.qp[kRequestDone]();
   }
 
   #armNative(solicitedOnly = false): Outcome {
@@ -258,43 +315,16 @@ export class CompletionQueue extends ParentObject<{ close(): Promise<void> }> {
     if (this.state === ObjectState.Closed) return;
     native.cqRef(this.#handle, this.#nativeArmed && this.#requests.size > 0);
   }
-
-  /** @internal */
-  protected releaseNative(): void {
-    forgetCollected(this);
-    const outcome = fromNative(native.cqDestroy(this.#handle), 'ibv_destroy_cq', true);
-    if (outcome.status !== NtStatus.STATUS_SUCCESS) {
-      process.emitWarning(`closing a completion queue: ${errorOf(outcome).message}`, {
-        type: 'NdkVerbsWarning',
-        code: 'NDK_VERBS_CLOSE_FAILED',
-      });
-    }
-    this.#context.siblings.release(this.#ref);
-  }
-
-  /** @internal Queue pairs register here so that closing the queue waits for them. */
-  adopt(qp: { close(): Promise<void> }): WeakRef<{ close(): Promise<void> }> {
-    return this.children.add(qp);
-  }
-
-  /** @internal A queue pair using this queue is gone. */
-  disown(ref: WeakRef<{ close(): Promise<void> }>): void {
-    this.children.release(ref);
-  }
 }
 
 // Built outside the class so the closure cannot capture the queue it releases. Queue pairs hold
 // their queues, so a queue is only collected once no queue pair uses it.
-function collectedCqRelease(
-  handle: CqHandle,
-  context: CompletionQueueContext,
-  ref: WeakRef<CompletionQueue>,
-) {
+function collectedCqRelease(handle: CqHandle, link: ChildLink, ref: WeakRef<Closable>) {
   return {
     release(): void {
-      warnCollected(`A completion queue on ${context.deviceName}`);
+      warnCollected(`A completion queue on ${link.deviceName}`);
       native.cqDestroy(handle);
-      context.siblings.release(ref);
+      link.siblings.release(ref);
     },
   };
 }

@@ -1,5 +1,6 @@
 /**
- * NDK memory-region flags and their verbs access bits.
+ * NDK memory-region flags and the verbs access bits they grant, to a region (`NdkRegisterMr`) or to
+ * a memory window (`NdkBind`).
  *
  * @packageDocumentation
  */
@@ -18,7 +19,7 @@ export const NdkMrFlags = {
 
 const ALL_FLAGS = 0x1 | 0x2 | 0x5 | 0x8;
 
-// ibv_access_flags (infiniband/verbs.h).
+// ibv_access_flags (infiniband/verbs.h), the one copy in the facade.
 const IBV_ACCESS_LOCAL_WRITE = 1;
 const IBV_ACCESS_REMOTE_WRITE = 2;
 const IBV_ACCESS_REMOTE_READ = 4;
@@ -41,7 +42,16 @@ export function verbsAccessFromNdkFlags(flags: unknown): number | undefined {
   return access;
 }
 
-/** Whether `flags` grant a peer any access (remote read or write). */
-export function grantsRemoteAccess(flags: number): boolean {
-  return (flags & 0x6) !== 0;
+/**
+ * The window access for bind `flags`: the remote bits of `NdkMrFlags` — `NDK_MR_FLAG_ALLOW_REMOTE_READ`
+ * (0x2) and/or `NDK_MR_FLAG_ALLOW_REMOTE_WRITE` (0x5) — or undefined for anything else.
+ */
+export function windowAccess(flags: unknown): number | undefined {
+  if (typeof flags !== 'number' || !Number.isInteger(flags) || (flags & ~0x7) !== 0) {
+    return undefined;
+  }
+  let access = 0;
+  if (flags & 0x2) access |= IBV_ACCESS_REMOTE_READ;
+  if (flags & 0x4) access |= IBV_ACCESS_REMOTE_WRITE;
+  return access === 0 ? undefined : access;
 }

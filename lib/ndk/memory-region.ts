@@ -9,20 +9,41 @@ import { types } from 'node:util';
 
 import { type MrHandle, NativeMrState, NativeResult, native } from '../native';
 import { NtStatus, ntSuccess } from '../status/nt-status';
-import { type Children, type Closable } from './children';
-import { releaseWhenCollected, forgetCollected, warnCollected } from './collected';
 import { type CompletionPolicy, runsDeferred } from './completion-policy';
 import { deregisterDeferred, registerDeferred } from './deferred-mr-requests';
 import { NdkMrFlags, verbsAccessFromNdkFlags } from './flags';
-import { isRefusal, type RegistrableMemory, registrationTarget } from './memory';
-import { closed, ObjectState, type OutcomeCallback, settle } from './object-state';
+import {
+  kCreate,
+  kDeregister,
+  kRegister,
+  kRequestClose,
+  kToken,
+  kWindowBound,
+  kWindowUnbound,
+  kWorkHandle,
+} from './internal';
+import {
+  type ChildLink,
+  type Children,
+  type Closable,
+  closed,
+  forgetCollected,
+  ObjectState,
+  releaseWhenCollected,
+  warnCollected,
+  warnIfCloseFailed,
+} from './lifecycle';
+import { type RegistrableMemory, registrationTarget } from './memory';
 import {
   errorOf,
   fromNative,
+  isRefusal,
   optionsRefusal,
   type Outcome,
+  type OutcomeCallback,
   PENDING,
   refused,
+  settle,
   SUCCESS,
 } from './outcome';
 
@@ -42,15 +63,12 @@ export interface RegisterOptions {
   readonly flags?: number;
 }
 
-/** What the parent and the adapter tell a new region about its surroundings. */
-export interface MemoryRegionContext {
-  /** The protection domain; the region holds it so the domain outlives it. */
-  readonly parent: object;
-  readonly deviceName: string;
+/** @internal What a new region learns from its protection domain and adapter. */
+export interface MemoryRegionLink extends ChildLink {
+  /** The region's completion policy: its own option, else the adapter's. */
   readonly policy: CompletionPolicy;
   /** Whether a verbs call on this region may block (the adapter has queue pairs). */
   readonly mayBlock: () => boolean;
-  readonly siblings: Children<Closable>;
 }
 
 // The request id that makes the addon run a request inline, on the calling thread.
@@ -75,10 +93,9 @@ export class MemoryRegion {
     return typeof value === 'object' && value !== null && #handle in value;
   }
   // Holds the parent (through `parent`) so a reachable region keeps its domain alive.
-  readonly #context: MemoryRegionContext;
+  readonly #link: MemoryRegionLink;
   readonly #ref: WeakRef<Closable>;
   readonly #record: RegionRecord;
-  readonly #policy: CompletionPolicy;
   #state = ObjectState.Open;
   #registered = false;
   // Memory windows bound (or being bound) over this region: verbs refuses its deregistration.
@@ -87,14 +104,17 @@ export class MemoryRegion {
   #afterPending: Array<() => void> = [];
   #closed: Promise<void> | undefined;
 
-  /** @internal Created by `ProtectionDomain`; use `pd.createMr()` or `NdkCreateMr`. */
-  constructor(handle: MrHandle, context: MemoryRegionContext, options: MemoryRegionOptions = {}) {
+  private constructor(handle: MrHandle, link: MemoryRegionLink) {
     this.#handle = handle;
-    this.#context = context;
-    this.#policy = options.completionPolicy ?? context.policy;
-    this.#ref = context.siblings.add(this);
-    this.#record = { handle, deviceName: context.deviceName, length: 0 };
-    releaseWhenCollected(this, collectedRegionRelease(this.#record, context.siblings, this.#ref));
+    this.#link = link;
+    this.#ref = link.siblings.add(this);
+    this.#record = { handle, deviceName: link.deviceName, length: 0 };
+    releaseWhenCollected(this, collectedRegionRelease(this.#record, link.siblings, this.#ref));
+  }
+
+  /** @internal Created by `ProtectionDomain`; use `pd.createMr()` or `NdkCreateMr`. */
+  static [kCreate](handle: MrHandle, link: MemoryRegionLink): MemoryRegion {
+    return new MemoryRegion(handle, link);
   }
 
   /** Where the region is in its life. */
@@ -123,7 +143,7 @@ export class MemoryRegion {
    * @internal The native handle for the local side of a work request, while the region is open
    * and registered (the addon re-checks under the region's lock).
    */
-  get workHandle(): MrHandle | undefined {
+  get [kWorkHandle](): MrHandle | undefined {
     return this.#state === ObjectState.Open && this.#registered ? this.#handle : undefined;
   }
 
@@ -134,18 +154,13 @@ export class MemoryRegion {
 
   /** The completion policy this region's requests follow. */
   get completionPolicy(): CompletionPolicy {
-    return this.#policy;
+    return this.#link.policy;
   }
 
   // ---- NDK-style requests: an Outcome now, and `done` later exactly when it is STATUS_PENDING ----
 
   /** @internal `NdkRegisterMr`. */
-  requestRegister(
-    memory: unknown,
-    length: unknown,
-    flags: unknown,
-    done: OutcomeCallback,
-  ): Outcome {
+  [kRegister](memory: unknown, length: unknown, flags: unknown, done: OutcomeCallback): Outcome {
     const refusal = this.#refuseRequest();
     if (refusal) return refusal;
     if (this.#registered) {
@@ -158,7 +173,7 @@ export class MemoryRegion {
     const target = registrationTarget(memory, length);
     if (isRefusal(target)) return target;
     const bytes = target.view.byteLength;
-    const deferred = runsDeferred(this.#policy, bytes, false);
+    const deferred = runsDeferred(this.#link.policy, bytes, false);
     if (!deferred) {
       const outcome = fromNative(
         native.mrRegister(this.#handle, target.view, access, INLINE),
@@ -176,7 +191,7 @@ export class MemoryRegion {
   }
 
   /** @internal `NdkDeregisterMr`. */
-  requestDeregister(done: OutcomeCallback): Outcome {
+  [kDeregister](done: OutcomeCallback): Outcome {
     const refusal = this.#refuseRequest();
     if (refusal) return refusal;
     if (!this.#registered) {
@@ -186,7 +201,7 @@ export class MemoryRegion {
   }
 
   /** @internal `NdkGetLocalTokenFromMr` (`which` 0) / `NdkGetRemoteTokenFromMr` (`which` 1). */
-  token(which: 0 | 1): Outcome & { token?: number } {
+  [kToken](which: 0 | 1): Outcome & { token?: number } {
     if (this.#state !== ObjectState.Open) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory region is closed');
     }
@@ -205,7 +220,7 @@ export class MemoryRegion {
    * @internal `NdkCloseObject`: deregisters if registered. With a request pending, completes after
    * it; `done` is then the last callback this region makes.
    */
-  requestClose(done: () => void): Outcome {
+  [kRequestClose](done: () => void): Outcome {
     if (this.#state !== ObjectState.Open) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory region is already closed');
     }
@@ -220,12 +235,12 @@ export class MemoryRegion {
   }
 
   /** @internal A memory window was bound over this region (its bind posted). */
-  windowBound(): void {
+  [kWindowBound](): void {
     this.#boundWindows += 1;
   }
 
   /** @internal A memory window over this region was invalidated, failed to bind or was closed. */
-  windowUnbound(): void {
+  [kWindowUnbound](): void {
     this.#boundWindows -= 1;
   }
 
@@ -245,7 +260,7 @@ export class MemoryRegion {
     const length = options?.length === undefined ? byteLengthOf(memory) : options.length;
     const flags =
       options?.flags === undefined ? NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE : options.flags;
-    return settle((done) => this.requestRegister(memory, length, flags, done));
+    return settle((done) => this[kRegister](memory, length, flags, done));
   }
 
   /**
@@ -253,7 +268,7 @@ export class MemoryRegion {
    * A failed deregistration leaves the region registered, its tokens valid: it may be retried.
    */
   deregister(): Promise<void> {
-    return settle((done) => this.requestDeregister(done));
+    return settle((done) => this[kDeregister](done));
   }
 
   /** The local token (lkey). @throws NdkError `STATUS_INVALID_DEVICE_STATE` when not registered. */
@@ -268,7 +283,7 @@ export class MemoryRegion {
 
   /** Closes the region, deregistering it first if needed. Closing twice is harmless. */
   close(): Promise<void> {
-    this.#closed ??= closed((done) => this.requestClose(done));
+    this.#closed ??= closed((done) => this[kRequestClose](done));
     return this.#closed;
   }
 
@@ -290,7 +305,7 @@ export class MemoryRegion {
   }
 
   #deregister(done: OutcomeCallback): Outcome {
-    if (!runsDeferred(this.#policy, this.#record.length, this.#context.mayBlock())) {
+    if (!runsDeferred(this.#link.policy, this.#record.length, this.#link.mayBlock())) {
       const outcome = this.#deregistration(native.mrDeregister(this.#handle, INLINE));
       if (ntSuccess(outcome.status)) this.#nowDeregistered();
       return outcome;
@@ -367,19 +382,18 @@ export class MemoryRegion {
   // device error) is reported as a warning; the native handle keeps the registration and releases
   // it when it is collected or when the environment ends.
   #nowClosed(deregistration: Outcome = SUCCESS): void {
-    if (!ntSuccess(deregistration.status)) {
-      process.emitWarning(
-        `closing a memory region on ${this.#record.deviceName}: ${errorOf(deregistration).message}`,
-        { type: 'NdkVerbsWarning', code: 'NDK_VERBS_CLOSE_DEREGISTER_FAILED' },
-      );
-    }
+    warnIfCloseFailed(
+      `a memory region on ${this.#record.deviceName}`,
+      deregistration,
+      'NDK_VERBS_CLOSE_DEREGISTER_FAILED',
+    );
     this.#state = ObjectState.Closed;
     forgetCollected(this);
-    this.#context.siblings.release(this.#ref);
+    this.#link.siblings.release(this.#ref);
   }
 
   #tokenOrThrow(which: 0 | 1): number {
-    const outcome = this.token(which);
+    const outcome = this[kToken](which);
     if (outcome.token === undefined) throw errorOf(outcome);
     return outcome.token;
   }
@@ -392,11 +406,7 @@ function byteLengthOf(memory: unknown): number | undefined {
 }
 
 // Built outside the class so the closure cannot capture the region it releases.
-function collectedRegionRelease(
-  record: RegionRecord,
-  siblings: Children<Closable>,
-  ref: WeakRef<Closable>,
-) {
+function collectedRegionRelease(record: RegionRecord, siblings: Children, ref: WeakRef<Closable>) {
   return {
     release(): void {
       const state = native.mrState(record.handle);

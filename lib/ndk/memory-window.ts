@@ -9,24 +9,37 @@
 
 import { type MwHandle, native } from '../native';
 import { NtStatus } from '../status/nt-status';
-import { type Children, type Closable } from './children';
-import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
+import {
+  kBindCompleted,
+  kBindPosted,
+  kCloseRank,
+  kCreate,
+  kHandle,
+  kInvalidateCompleted,
+  kInvalidatePosted,
+  kRefuseRequest,
+  kRequestClose,
+  kToken,
+  kWindowBound,
+  kWindowUnbound,
+} from './internal';
+import {
+  type ChildLink,
+  type Closable,
+  closed,
+  forgetCollected,
+  ObjectState,
+  releaseWhenCollected,
+  warnCollected,
+  warnIfCloseFailed,
+} from './lifecycle';
 import { type MemoryRegion } from './memory-region';
-import { closed, ObjectState } from './object-state';
 import { errorOf, fromNative, type Outcome, refused, SUCCESS } from './outcome';
 
-/** What a window learns from its protection domain. */
-export interface MemoryWindowContext {
-  /** The protection domain; the window holds it so the domain outlives it. */
-  readonly parent: object;
-  readonly deviceName: string;
-  readonly siblings: Children<Closable>;
-}
-
 /** A type 2 memory window of a protection domain. */
-export class MemoryWindow implements Closable {
-  /** @internal A parent's `close()` closes this kind of child at this rank; see `Closable`. */
-  readonly closeRank = 0;
+export class MemoryWindow {
+  /** @internal A parent's `close()` closes windows first; see `Closable`. */
+  readonly [kCloseRank] = 0;
   readonly #handle: MwHandle;
 
   /** Whether `value` is a real MemoryWindow (a brand check on its private state). */
@@ -34,7 +47,7 @@ export class MemoryWindow implements Closable {
     return typeof value === 'object' && value !== null && #handle in value;
   }
 
-  readonly #context: MemoryWindowContext;
+  readonly #link: ChildLink;
   readonly #ref: WeakRef<Closable>;
   #state = ObjectState.Open;
   // The region a bind (posted or completed) put the window over, and the token it gave it.
@@ -45,12 +58,16 @@ export class MemoryWindow implements Closable {
   #pending: 'bind' | 'invalidate' | undefined;
   #closed: Promise<void> | undefined;
 
-  /** @internal Created by `ProtectionDomain`; use `pd.createMw()` or `NdkCreateMw`. */
-  constructor(handle: MwHandle, context: MemoryWindowContext) {
+  private constructor(handle: MwHandle, link: ChildLink) {
     this.#handle = handle;
-    this.#context = context;
-    this.#ref = context.siblings.add(this);
-    releaseWhenCollected(this, collectedWindowRelease(handle, context, this.#ref, this.#bound));
+    this.#link = link;
+    this.#ref = link.siblings.add(this);
+    releaseWhenCollected(this, collectedWindowRelease(handle, link, this.#ref, this.#bound));
+  }
+
+  /** @internal Created by `ProtectionDomain`; use `pd.createMw()` or `NdkCreateMw`. */
+  static [kCreate](handle: MwHandle, link: ChildLink): MemoryWindow {
+    return new MemoryWindow(handle, link);
   }
 
   /** Where the window is in its life. */
@@ -63,13 +80,13 @@ export class MemoryWindow implements Closable {
     return this.#binding?.complete === true;
   }
 
-  /** @internal */
-  get handle(): MwHandle {
+  /** @internal The native handle, for posting a bind or an invalidation. */
+  get [kHandle](): MwHandle {
     return this.#handle;
   }
 
   /** @internal Refuses a bind or invalidation the window's state does not allow. */
-  refuseRequest(kind: 'bind' | 'invalidate'): Outcome | undefined {
+  [kRefuseRequest](kind: 'bind' | 'invalidate'): Outcome | undefined {
     if (this.#state !== ObjectState.Open) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory window is closed');
     }
@@ -89,15 +106,15 @@ export class MemoryWindow implements Closable {
    * @internal A bind over `region` was posted with `token`. The region counts the window as bound
    * from now on: verbs may apply the bind before its completion is polled.
    */
-  bindPosted(region: MemoryRegion, token: number): void {
+  [kBindPosted](region: MemoryRegion, token: number): void {
     this.#pending = 'bind';
     this.#binding = { region, token, complete: false };
     this.#bound.region = region;
-    region.windowBound();
+    region[kWindowBound]();
   }
 
   /** @internal The bind completed. */
-  bindCompleted(success: boolean): void {
+  [kBindCompleted](success: boolean): void {
     this.#pending = undefined;
     if (this.#binding === undefined) return;
     if (success) this.#binding.complete = true;
@@ -105,18 +122,18 @@ export class MemoryWindow implements Closable {
   }
 
   /** @internal An invalidation was posted. */
-  invalidatePosted(): void {
+  [kInvalidatePosted](): void {
     this.#pending = 'invalidate';
   }
 
   /** @internal The invalidation completed: on success the token no longer grants anything. */
-  invalidateCompleted(success: boolean): void {
+  [kInvalidateCompleted](success: boolean): void {
     this.#pending = undefined;
     if (success) this.#unbind();
   }
 
   /** @internal `NdkGetRemoteTokenFromMw`: the window's token, only while bound. */
-  token(): Outcome & { token?: number } {
+  [kToken](): Outcome & { token?: number } {
     if (this.#state !== ObjectState.Open) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory window is closed');
     }
@@ -128,7 +145,7 @@ export class MemoryWindow implements Closable {
 
   /** The window's remote token while bound. @throws NdkError `STATUS_INVALID_DEVICE_STATE`. */
   get remoteToken(): number {
-    const outcome = this.token();
+    const outcome = this[kToken]();
     if (outcome.token === undefined) throw errorOf(outcome);
     return outcome.token;
   }
@@ -137,27 +154,22 @@ export class MemoryWindow implements Closable {
    * @internal `NdkCloseObject`: deallocates the window, which unbinds it. Always completes at
    * once; a bind or invalidation still pending completes through its queue pair (flushed or not).
    */
-  requestClose(_done: () => void): Outcome {
+  [kRequestClose](_done: () => void): Outcome {
     if (this.#state !== ObjectState.Open) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory window is already closed');
     }
     const outcome = fromNative(native.mwDealloc(this.#handle), 'ibv_dealloc_mw', true);
-    if (outcome.status !== NtStatus.STATUS_SUCCESS) {
-      process.emitWarning(`closing a memory window: ${errorOf(outcome).message}`, {
-        type: 'NdkVerbsWarning',
-        code: 'NDK_VERBS_CLOSE_FAILED',
-      });
-    }
+    warnIfCloseFailed('a memory window', outcome);
     this.#state = ObjectState.Closed;
     this.#unbind();
     forgetCollected(this);
-    this.#context.siblings.release(this.#ref);
+    this.#link.siblings.release(this.#ref);
     return SUCCESS;
   }
 
   /** Closes (deallocates) the window, revoking its token. Closing twice is harmless. */
   close(): Promise<void> {
-    this.#closed ??= closed((done) => this.requestClose(done));
+    this.#closed ??= closed((done) => this[kRequestClose](done));
     return this.#closed;
   }
 
@@ -170,23 +182,23 @@ export class MemoryWindow implements Closable {
     const binding = this.#binding;
     this.#binding = undefined;
     this.#bound.region = undefined;
-    binding?.region.windowUnbound();
+    binding?.region[kWindowUnbound]();
   }
 }
 
 // Built outside the class so the closure cannot capture the window it releases.
 function collectedWindowRelease(
   handle: MwHandle,
-  context: MemoryWindowContext,
+  link: ChildLink,
   ref: WeakRef<Closable>,
   bound: { region?: MemoryRegion },
 ) {
   return {
     release(): void {
-      warnCollected(`A memory window on ${context.deviceName}`);
+      warnCollected(`A memory window on ${link.deviceName}`);
       native.mwDealloc(handle);
-      bound.region?.windowUnbound();
-      context.siblings.release(ref);
+      bound.region?.[kWindowUnbound]();
+      link.siblings.release(ref);
     },
   };
 }

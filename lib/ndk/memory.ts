@@ -79,11 +79,6 @@ export function registrationTarget(memory: unknown, length: unknown): Registrati
   return { view: length === bytes.byteLength ? bytes : bytes.subarray(0, length) };
 }
 
-/** Whether {@link registrationTarget} refused. */
-export function isRefusal(value: RegistrationTarget | Outcome): value is Outcome {
-  return !('view' in value);
-}
-
 // A Uint8Array over exactly the bytes `memory` covers, or undefined when it is not memory — or no
 // longer is: a detached ArrayBuffer (transferred away) cannot even be viewed.
 function bytesOf(memory: unknown): Uint8Array | undefined {

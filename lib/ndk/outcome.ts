@@ -1,6 +1,7 @@
 /**
  * The result of one request inside the facade: an NTSTATUS plus what produced it. The NDK-style
- * functions return only `.status`; the promise API turns a failed outcome into an {@link NdkError}.
+ * functions return only `.status`; the promise API turns a failed outcome into an {@link NdkError}
+ * (`settle`). Also the never-throw guarantee of the NDK-style functions (`guarded`).
  *
  * @packageDocumentation
  */
@@ -8,9 +9,9 @@
 import { NativeResult } from '../native';
 import { ntStatusFromErrno } from '../status/errno-status';
 import { NdkError } from '../status/ndk-error';
-import { NtStatus } from '../status/nt-status';
+import { NtStatus, ntSuccess } from '../status/nt-status';
 
-/** One request's result. */
+/** @internal One request's result. */
 export interface Outcome {
   readonly status: number;
   readonly errno?: number;
@@ -67,4 +68,60 @@ export function errorOf(outcome: Outcome): NdkError {
 export function optionsRefusal(options: unknown): Outcome | undefined {
   if (options === undefined || (typeof options === 'object' && options !== null)) return undefined;
   return refused(NtStatus.STATUS_INVALID_PARAMETER, 'options must be an object');
+}
+
+/**
+ * Whether a validator refused: validators return either what they validated (an object without a
+ * `status`) or the refusal {@link Outcome}.
+ */
+export function isRefusal<T extends object>(value: T | Outcome): value is Outcome {
+  return 'status' in value;
+}
+
+/** A completion the facade calls with a request's outcome. */
+export type OutcomeCallback = (outcome: Outcome) => void;
+
+/**
+ * Runs an NDK-style request and settles a promise with its outcome, whether it completed at once
+ * (resolve / reject now) or is pending (settled from the completion).
+ */
+export function settle(start: (done: OutcomeCallback) => Outcome): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const finish = (outcome: Outcome): void => {
+      if (ntSuccess(outcome.status)) resolve();
+      else reject(errorOf(outcome));
+    };
+    const outcome = start(finish);
+    if (outcome.status !== NtStatus.STATUS_PENDING) finish(outcome);
+  });
+}
+
+/**
+ * Runs an NDK-style function's body: a bug inside the facade becomes `STATUS_UNSUCCESSFUL` (or
+ * `fallback`) and a warning, never an exception in the caller's NDK-style code.
+ */
+export function guarded<T = number>(
+  body: () => T,
+  fallback: T = NtStatus.STATUS_UNSUCCESSFUL as T,
+): T {
+  try {
+    return body();
+  } catch (error) {
+    return internalError(error, fallback);
+  }
+}
+
+/**
+ * What {@link guarded} does with an exception, for the request paths that inline its `try` to spare
+ * a closure per call: the warning, then `fallback` (`STATUS_UNSUCCESSFUL` by default).
+ */
+export function internalError<T = number>(
+  error: unknown,
+  fallback: T = NtStatus.STATUS_UNSUCCESSFUL as T,
+): T {
+  process.emitWarning(`ndk-verbs internal error: ${String(error)}`, {
+    type: 'NdkVerbsWarning',
+    code: 'NDK_VERBS_INTERNAL_ERROR',
+  });
+  return fallback;
 }

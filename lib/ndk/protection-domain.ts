@@ -1,65 +1,94 @@
 /**
- * A protection domain: `NdkCreatePd`, `NdkCreateMr` and the promise API over the same object.
+ * A protection domain: the parent of memory regions, memory windows and queue pairs
+ * (`NdkCreatePd`, `NdkCreateMr`, `NdkCreateMw`, `NdkCreateQp`), and the promise API over the same
+ * object.
  *
  * @packageDocumentation
  */
 
 import { native, type PdHandle } from '../native';
 import { NtStatus } from '../status/nt-status';
-import { type Children, type Closable } from './children';
-import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
 import { type CompletionPolicy, isCompletionPolicy } from './completion-policy';
+import { CompletionQueue } from './completion-queue';
+import {
+  kCreate,
+  kCreateMr,
+  kCreateMw,
+  kCreateQp,
+  kHandle,
+  kOwner,
+  kRequestClose,
+  kUsable,
+} from './internal';
+import {
+  type ChildLink,
+  type Closable,
+  forgetCollected,
+  type ObjectState,
+  ParentLifecycle,
+  releaseWhenCollected,
+  warnCollected,
+  warnIfCloseFailed,
+} from './lifecycle';
 import { MemoryRegion, type MemoryRegionOptions } from './memory-region';
 import { MemoryWindow } from './memory-window';
 import { errorOf, fromNative, optionsRefusal, type Outcome, refused, SUCCESS } from './outcome';
-import { CompletionQueue } from './completion-queue';
-import { ParentObject } from './parent-object';
 import { QueuePair, type QueuePairOptions } from './queue-pair';
 
-/** What a protection domain learns from its adapter. */
-export interface ProtectionDomainContext {
-  /** The adapter; the domain holds it so the adapter outlives it. */
-  readonly parent: object;
-  readonly deviceName: string;
+/** @internal What a protection domain learns from its adapter. */
+export interface ProtectionDomainLink extends ChildLink {
   readonly policy: CompletionPolicy;
+  /** Whether a verbs call on a region may block (the adapter has queue pairs). */
   readonly mayBlock: () => boolean;
-  readonly siblings: Children<Closable>;
   /** How many queue pairs the adapter has; each of its queue pairs counts itself in and out. */
   readonly queuePairs: { count: number };
 }
 
-/** A protection domain of an adapter; the parent of memory regions. */
-export class ProtectionDomain extends ParentObject<Closable> {
+/** A protection domain of an adapter; the parent of memory regions, windows and queue pairs. */
+export class ProtectionDomain {
   readonly #handle: PdHandle;
+  readonly #link: ProtectionDomainLink;
+  readonly #ref: WeakRef<Closable>;
+  readonly #life: ParentLifecycle;
 
   /**
-   * Whether `value` is a real ProtectionDomain: a brand check on its private state, so a look-alike (e.g.
-   * `Object.create(ProtectionDomain.prototype)`) or an object of another kind is told apart.
+   * Whether `value` is a real ProtectionDomain: a brand check on its private state, so a look-alike
+   * (e.g. `Object.create(ProtectionDomain.prototype)`) or an object of another kind is told apart.
    */
   static is(value: unknown): value is ProtectionDomain {
     return typeof value === 'object' && value !== null && #handle in value;
   }
-  readonly #context: ProtectionDomainContext;
-  readonly #ref: WeakRef<Closable>;
+
+  private constructor(handle: PdHandle, link: ProtectionDomainLink) {
+    this.#handle = handle;
+    this.#link = link;
+    this.#ref = link.siblings.add(this);
+    this.#life = new ParentLifecycle(() => {
+      forgetCollected(this);
+      const outcome = fromNative(native.pdDealloc(handle), 'ibv_dealloc_pd', true);
+      warnIfCloseFailed('a protection domain', outcome);
+      link.siblings.release(this.#ref);
+    });
+    releaseWhenCollected(this, collectedPdRelease(handle, link, this.#ref));
+  }
 
   /** @internal Created by `Adapter`; use `adapter.createPd()` or `NdkCreatePd`. */
-  constructor(handle: PdHandle, context: ProtectionDomainContext) {
-    super();
-    this.#handle = handle;
-    this.#context = context;
-    this.#ref = context.siblings.add(this);
-    releaseWhenCollected(this, collectedPdRelease(handle, context, this.#ref));
+  static [kCreate](handle: PdHandle, link: ProtectionDomainLink): ProtectionDomain {
+    return new ProtectionDomain(handle, link);
+  }
+
+  /** Where the domain is in its life. */
+  get state(): ObjectState {
+    return this.#life.state;
   }
 
   /** @internal `NdkCreateMr`. */
-  requestCreateMr(
-    fastRegister: unknown,
-    options: MemoryRegionOptions = {},
-  ): Outcome & { mr?: MemoryRegion } {
+  [kCreateMr](fastRegister: unknown, options: unknown = {}): Outcome & { mr?: MemoryRegion } {
     const refusal = optionsRefusal(options);
     if (refusal) return refusal;
-    if (!this.isOpen)
+    if (!this.#life.isOpen) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the protection domain is closed');
+    }
     if (typeof fastRegister !== 'boolean') {
       return refused(NtStatus.STATUS_INVALID_PARAMETER, 'fastRegister must be a boolean');
     }
@@ -69,7 +98,8 @@ export class ProtectionDomain extends ParentObject<Closable> {
         'fast-register memory regions are not supported',
       );
     }
-    if (options.completionPolicy !== undefined && !isCompletionPolicy(options.completionPolicy)) {
+    const { completionPolicy } = options as MemoryRegionOptions;
+    if (completionPolicy !== undefined && !isCompletionPolicy(completionPolicy)) {
       return refused(
         NtStatus.STATUS_INVALID_PARAMETER,
         "completionPolicy must be 'inline', 'deferred' or 'auto'",
@@ -77,56 +107,47 @@ export class ProtectionDomain extends ParentObject<Closable> {
     }
     const handle = native.mrCreate(this.#handle);
     if (typeof handle === 'number') return fromNative(handle, 'createMr');
-    const mr = new MemoryRegion(
-      handle,
-      {
-        parent: this,
-        deviceName: this.#context.deviceName,
-        policy: this.#context.policy,
-        mayBlock: this.#context.mayBlock,
-        siblings: this.children,
-      },
-      options,
-    );
+    const mr = MemoryRegion[kCreate](handle, {
+      parent: this,
+      deviceName: this.#link.deviceName,
+      policy: completionPolicy ?? this.#link.policy,
+      mayBlock: this.#link.mayBlock,
+      siblings: this.#life.children,
+    });
     return { ...SUCCESS, mr };
   }
 
   /** @internal `NdkCreateMw`: a type 2 memory window, unbound. */
-  requestCreateMw(): Outcome & { mw?: MemoryWindow } {
-    if (!this.isOpen) {
+  [kCreateMw](): Outcome & { mw?: MemoryWindow } {
+    if (!this.#life.isOpen) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the protection domain is closed');
     }
     const handle = native.mwAlloc(this.#handle);
     if (typeof handle === 'number') return fromNative(handle, 'ibv_alloc_mw');
-    const mw = new MemoryWindow(handle, {
+    const mw = MemoryWindow[kCreate](handle, {
       parent: this,
-      deviceName: this.#context.deviceName,
-      siblings: this.children,
+      deviceName: this.#link.deviceName,
+      siblings: this.#life.children,
     });
     return { ...SUCCESS, mw };
   }
 
-  /** Creates a memory window (type 2), unbound. @throws NdkError (rejects) when closed. */
-  createMw(): Promise<MemoryWindow> {
-    const outcome = this.requestCreateMw();
-    return outcome.mw ? Promise.resolve(outcome.mw) : Promise.reject(errorOf(outcome));
-  }
-
   /** @internal `NdkCreateQp`: an RC queue pair whose requests complete into the given queues. */
-  requestCreateQp(
+  [kCreateQp](
     receiveCq: unknown,
     initiatorCq: unknown,
     qpContext: unknown,
     receiveDepth: unknown,
     initiatorDepth: unknown,
   ): Outcome & { qp?: QueuePair } {
-    if (!this.isOpen)
+    if (!this.#life.isOpen) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the protection domain is closed');
+    }
     for (const cq of [receiveCq, initiatorCq]) {
-      if (!CompletionQueue.is(cq) || !cq.usable) {
+      if (!CompletionQueue.is(cq) || !cq[kUsable]) {
         return refused(NtStatus.STATUS_INVALID_HANDLE, 'not an open completion queue');
       }
-      if (cq.owner !== this.#context.parent) {
+      if (cq[kOwner] !== this.#link.parent) {
         return refused(NtStatus.STATUS_INVALID_PARAMETER, 'the queue belongs to another adapter');
       }
     }
@@ -139,25 +160,42 @@ export class ProtectionDomain extends ParentObject<Closable> {
     const icq = initiatorCq as CompletionQueue;
     const handle = native.qpCreate(
       this.#handle,
-      rcq.handle,
-      icq.handle,
+      rcq[kHandle],
+      icq[kHandle],
       receiveDepth as number,
       initiatorDepth as number,
     );
     if (typeof handle === 'number') return fromNative(handle, 'ibv_create_qp');
-    const qp = new QueuePair(
+    const qp = QueuePair[kCreate](
       handle,
       {
         parent: this,
-        deviceName: this.#context.deviceName,
-        siblings: this.children,
-        queuePairs: this.#context.queuePairs,
+        deviceName: this.#link.deviceName,
+        siblings: this.#life.children,
+        queuePairs: this.#link.queuePairs,
       },
       rcq,
       icq,
       qpContext,
     );
     return { ...SUCCESS, qp };
+  }
+
+  /** @internal `NdkCloseObject`: `STATUS_PENDING` until every child is closed. */
+  [kRequestClose](done: () => void): Outcome {
+    return this.#life.requestClose(done);
+  }
+
+  /** Creates a memory region, not yet registered. @throws NdkError (rejects) when closed. */
+  createMr(options: MemoryRegionOptions = {}): Promise<MemoryRegion> {
+    const outcome = this[kCreateMr](false, options);
+    return outcome.mr ? Promise.resolve(outcome.mr) : Promise.reject(errorOf(outcome));
+  }
+
+  /** Creates a memory window (type 2), unbound. @throws NdkError (rejects) when closed. */
+  createMw(): Promise<MemoryWindow> {
+    const outcome = this[kCreateMw]();
+    return outcome.mw ? Promise.resolve(outcome.mw) : Promise.reject(errorOf(outcome));
   }
 
   /**
@@ -168,7 +206,7 @@ export class ProtectionDomain extends ParentObject<Closable> {
   createQp(cq: CompletionQueue, options: QueuePairOptions = {}): Promise<QueuePair> {
     const refusal = optionsRefusal(options);
     if (refusal) return Promise.reject(errorOf(refusal));
-    const outcome = this.requestCreateQp(
+    const outcome = this[kCreateQp](
       options.receiveCq ?? cq,
       cq,
       options.context,
@@ -178,39 +216,26 @@ export class ProtectionDomain extends ParentObject<Closable> {
     return outcome.qp ? Promise.resolve(outcome.qp) : Promise.reject(errorOf(outcome));
   }
 
-  /** Creates a memory region, not yet registered. @throws NdkError (rejects) when closed. */
-  createMr(options: MemoryRegionOptions = {}): Promise<MemoryRegion> {
-    const outcome = this.requestCreateMr(false, options);
-    return outcome.mr ? Promise.resolve(outcome.mr) : Promise.reject(errorOf(outcome));
+  /** Closes every child (windows, queue pairs, regions), then the domain. */
+  close(): Promise<void> {
+    return this.#life.close();
   }
 
-  /** @internal */
-  protected releaseNative(): void {
-    forgetCollected(this);
-    const outcome = fromNative(native.pdDealloc(this.#handle), 'ibv_dealloc_pd', true);
-    if (outcome.status !== NtStatus.STATUS_SUCCESS) {
-      process.emitWarning(`closing a protection domain: ${errorOf(outcome).message}`, {
-        type: 'NdkVerbsWarning',
-        code: 'NDK_VERBS_CLOSE_FAILED',
-      });
-    }
-    this.#context.siblings.release(this.#ref);
+  /** `await using` closes the domain (and its children) at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 
 // Built outside the class so the closure cannot capture the domain it releases. A domain is only
 // collected after all its regions (each holds it); a region's own release may still be running, in
 // which case the native objects free the domain once the region lets go of it.
-function collectedPdRelease(
-  handle: PdHandle,
-  context: ProtectionDomainContext,
-  ref: WeakRef<Closable>,
-) {
+function collectedPdRelease(handle: PdHandle, link: ProtectionDomainLink, ref: WeakRef<Closable>) {
   return {
     release(): void {
-      warnCollected(`A protection domain on ${context.deviceName}`);
+      warnCollected(`A protection domain on ${link.deviceName}`);
       native.pdDealloc(handle);
-      context.siblings.release(ref);
+      link.siblings.release(ref);
     },
   };
 }

@@ -56,11 +56,6 @@ export function peerAddress(value: unknown): PeerAddress | Outcome {
   return { gid: bytes, qpn, psn, port };
 }
 
-/** Whether {@link peerAddress} refused. */
-export function isPeerRefusal(value: PeerAddress | Outcome): value is Outcome {
-  return !('gid' in value);
-}
-
 function isUint(value: unknown, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
 }

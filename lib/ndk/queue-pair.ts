@@ -13,26 +13,54 @@
 import { NativeResult, NativeWorkOp, native, type QpHandle } from '../native';
 import { NdkError } from '../status/ndk-error';
 import { NtStatus, ntSuccess } from '../status/nt-status';
-import { type Children, type Closable } from './children';
-import { forgetCollected, releaseWhenCollected, warnCollected } from './collected';
 import { type CompletionQueue } from './completion-queue';
+import { windowAccess } from './flags';
+import {
+  kAdopt,
+  kBind,
+  kBindCompleted,
+  kBindPosted,
+  kCancelFor,
+  kCloseRank,
+  kConnect,
+  kCreate,
+  kDisown,
+  kDrain,
+  kHandle,
+  kInvalidate,
+  kInvalidateCompleted,
+  kInvalidatePosted,
+  kLocalAddress,
+  kPost,
+  kRefuseRequest,
+  kRequestClose,
+  kRequestDone,
+  kTrack,
+  kUntrack,
+} from './internal';
+import {
+  type ChildLink,
+  type Closable,
+  closed,
+  forgetCollected,
+  ObjectState,
+  releaseWhenCollected,
+  warnCollected,
+  warnIfCloseFailed,
+} from './lifecycle';
 import { type MemoryRegion } from './memory-region';
 import { MemoryWindow } from './memory-window';
-import { closed, ObjectState } from './object-state';
-import { errorOf, fromNative, type Outcome, PENDING, refused, SUCCESS } from './outcome';
-import { formatGid, isPeerRefusal, peerAddress, type QpAddress } from './qp-address';
-import { isWorkRefusal, localSlice, type NdkSge, remoteSide, windowAccess } from './work-request';
+import { errorOf, fromNative, isRefusal, type Outcome, PENDING, refused, SUCCESS } from './outcome';
+import { formatGid, peerAddress, type QpAddress } from './qp-address';
+import { localSlice, type NdkSge, remoteSide } from './work-request';
 import { nextWrId, type NdkRequestType, type NdkResult } from './work-result';
 
 /** How long a closing queue pair waits for verbs to flush its requests before it cancels them. */
 const FLUSH_GRACE_MS = 1000;
 
-/** What a queue pair learns from its protection domain. */
-export interface QueuePairContext {
-  /** The protection domain; held so it outlives the queue pair. */
-  readonly parent: object;
-  readonly deviceName: string;
-  readonly siblings: Children<Closable>;
+/** @internal What a queue pair learns from its protection domain. */
+export interface QueuePairLink extends ChildLink {
+  /** How many queue pairs the adapter has; the queue pair counts itself in and out. */
   readonly queuePairs: { count: number };
 }
 
@@ -49,11 +77,11 @@ export interface QueuePairOptions {
 }
 
 /** A reliable-connected queue pair of a protection domain. */
-export class QueuePair implements Closable {
+export class QueuePair {
   /** The context given at creation, reported in every result of this queue pair. */
   readonly qpContext: unknown;
-  /** @internal A parent's `close()` closes this kind of child at this rank; see `Closable`. */
-  readonly closeRank = 1;
+  /** @internal A parent's `close()` closes queue pairs after windows; see `Closable`. */
+  readonly [kCloseRank] = 1;
   readonly #handle: QpHandle;
 
   /**
@@ -63,7 +91,7 @@ export class QueuePair implements Closable {
   static is(value: unknown): value is QueuePair {
     return typeof value === 'object' && value !== null && #handle in value;
   }
-  readonly #context: QueuePairContext;
+  readonly #link: QueuePairLink;
   readonly #receiveCq: CompletionQueue;
   readonly #initiatorCq: CompletionQueue;
   readonly #ref: WeakRef<Closable>;
@@ -76,24 +104,34 @@ export class QueuePair implements Closable {
   #afterDestroy: Array<() => void> | undefined;
   #closed: Promise<void> | undefined;
 
-  /** @internal Created by `ProtectionDomain`; use `pd.createQp()` or `NdkCreateQp`. */
-  constructor(
+  private constructor(
     handle: QpHandle,
-    context: QueuePairContext,
+    link: QueuePairLink,
     receiveCq: CompletionQueue,
     initiatorCq: CompletionQueue,
     qpContext: unknown,
   ) {
     this.#handle = handle;
-    this.#context = context;
+    this.#link = link;
     this.#receiveCq = receiveCq;
     this.#initiatorCq = initiatorCq;
     this.qpContext = qpContext;
-    this.#ref = context.siblings.add(this);
+    this.#ref = link.siblings.add(this);
     const cqs = receiveCq === initiatorCq ? [receiveCq] : [receiveCq, initiatorCq];
-    this.#cqRefs = cqs.map((cq) => [cq, cq.adopt(this)]);
-    context.queuePairs.count += 1;
-    releaseWhenCollected(this, collectedQpRelease(handle, context, this.#ref, this.#cqRefs));
+    this.#cqRefs = cqs.map((cq) => [cq, cq[kAdopt](this)]);
+    link.queuePairs.count += 1;
+    releaseWhenCollected(this, collectedQpRelease(handle, link, this.#ref, this.#cqRefs));
+  }
+
+  /** @internal Created by `ProtectionDomain`; use `pd.createQp()` or `NdkCreateQp`. */
+  static [kCreate](
+    handle: QpHandle,
+    link: QueuePairLink,
+    receiveCq: CompletionQueue,
+    initiatorCq: CompletionQueue,
+    qpContext: unknown,
+  ): QueuePair {
+    return new QueuePair(handle, link, receiveCq, initiatorCq, qpContext);
   }
 
   /** Where the queue pair is in its life. */
@@ -108,8 +146,8 @@ export class QueuePair implements Closable {
 
   // ---- NDK-style requests ----
 
-  /** @internal Our address, for the peer. */
-  requestLocalAddress(): Outcome & { address?: QpAddress } {
+  /** @internal `NdkGetQpAddress`: our address, for the peer. */
+  [kLocalAddress](): Outcome & { address?: QpAddress } {
     if (this.#state !== ObjectState.Open) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
     }
@@ -118,8 +156,8 @@ export class QueuePair implements Closable {
     return { ...SUCCESS, address: { ...address, gid: formatGid(address.gid) } };
   }
 
-  /** @internal Connects to `peer`: RESET → INIT → RTR → RTS. */
-  requestConnect(peer: unknown): Outcome {
+  /** @internal `NdkConnectQp`: connects to `peer`, RESET → INIT → RTR → RTS. */
+  [kConnect](peer: unknown): Outcome {
     if (this.#state !== ObjectState.Open) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
     }
@@ -127,7 +165,7 @@ export class QueuePair implements Closable {
       return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the queue pair is already connected');
     }
     const address = peerAddress(peer);
-    if (isPeerRefusal(address)) return address;
+    if (isRefusal(address)) return address;
     const outcome = fromNative(
       native.qpConnect(this.#handle, address.gid, address.qpn, address.psn, address.port),
       'ibv_modify_qp',
@@ -140,7 +178,7 @@ export class QueuePair implements Closable {
    * @internal Posts one request. `STATUS_SUCCESS` means posted: its result arrives through the
    * completion queue (and `settle`, for the promise API) exactly once.
    */
-  requestPost(
+  [kPost](
     type: NdkRequestType,
     requestContext: unknown,
     sgl: unknown,
@@ -152,16 +190,16 @@ export class QueuePair implements Closable {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
     }
     const local = localSlice(sgl);
-    if (isWorkRefusal(local)) return local;
+    if (isRefusal(local)) return local;
     const rdma = type === 'write' || type === 'read';
     const remote = rdma ? remoteSide(remoteAddress, remoteToken) : undefined;
-    if (remote !== undefined && isWorkRefusal(remote)) return remote;
+    if (remote !== undefined && isRefusal(remote)) return remote;
     if (type !== 'receive' && !this.#connected) {
       return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the queue pair is not connected');
     }
     const cq = type === 'receive' ? this.#receiveCq : this.#initiatorCq;
     const wrId = nextWrId();
-    cq.track(wrId, { type, requestContext, qp: this, settle });
+    cq[kTrack](wrId, { type, requestContext, qp: this, settle });
     const result =
       type === 'receive'
         ? native.qpPostRecv(this.#handle, wrId, local.handle, local.offset, local.length)
@@ -181,7 +219,7 @@ export class QueuePair implements Closable {
           );
     const outcome = fromNative(result, type === 'receive' ? 'ibv_post_recv' : 'ibv_post_send');
     if (outcome.status !== NtStatus.STATUS_SUCCESS) {
-      cq.untrack(wrId);
+      cq[kUntrack](wrId);
       return outcome;
     }
     this.#outstanding += 1;
@@ -193,7 +231,7 @@ export class QueuePair implements Closable {
    * `flags` grant (`NDK_MR_FLAG_ALLOW_REMOTE_READ` / `_WRITE` bits). Its completion arrives through
    * the initiator queue like any request; the window's token is valid once it succeeded.
    */
-  requestBind(
+  [kBind](
     requestContext: unknown,
     mr: unknown,
     mw: unknown,
@@ -202,14 +240,10 @@ export class QueuePair implements Closable {
     flags: unknown,
     settle?: (result: NdkResult) => void,
   ): Outcome {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
-    }
-    if (!MemoryWindow.is(mw)) return refused(NtStatus.STATUS_INVALID_HANDLE, 'not a memory window');
-    const refusal = mw.refuseRequest('bind');
-    if (refusal) return refusal;
+    const window = this.#windowFor(mw, 'bind');
+    if (isRefusal(window)) return window;
     const local = localSlice({ mr, offset, length });
-    if (isWorkRefusal(local)) return local;
+    if (isRefusal(local)) return local;
     const access = windowAccess(flags);
     if (access === undefined) {
       return refused(
@@ -222,11 +256,11 @@ export class QueuePair implements Closable {
     }
     const region = mr as MemoryRegion;
     const wrId = nextWrId();
-    const onResult = (result: NdkResult) => mw.bindCompleted(ntSuccess(result.status));
-    this.#initiatorCq.track(wrId, { type: 'bind', requestContext, qp: this, settle, onResult });
+    const onResult = (result: NdkResult) => window[kBindCompleted](ntSuccess(result.status));
+    this.#initiatorCq[kTrack](wrId, { type: 'bind', requestContext, qp: this, settle, onResult });
     const posted = native.qpPostBindMw(
       this.#handle,
-      mw.handle,
+      window[kHandle],
       wrId,
       local.handle,
       local.offset,
@@ -234,51 +268,47 @@ export class QueuePair implements Closable {
       access,
     );
     if (typeof posted === 'number') {
-      this.#initiatorCq.untrack(wrId);
+      this.#initiatorCq[kUntrack](wrId);
       return fromNative(posted, 'ibv_post_send');
     }
-    mw.bindPosted(region, posted[1]);
+    window[kBindPosted](region, posted[1]);
     this.#outstanding += 1;
     return SUCCESS;
   }
 
   /** @internal `NdkInvalidate`: revokes the window's token (a local invalidation). */
-  requestInvalidate(
+  [kInvalidate](
     requestContext: unknown,
     mw: unknown,
     settle?: (result: NdkResult) => void,
   ): Outcome {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
-    }
-    if (!MemoryWindow.is(mw)) return refused(NtStatus.STATUS_INVALID_HANDLE, 'not a memory window');
-    const refusal = mw.refuseRequest('invalidate');
-    if (refusal) return refusal;
+    const window = this.#windowFor(mw, 'invalidate');
+    if (isRefusal(window)) return window;
     if (!this.#connected) {
       return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the queue pair is not connected');
     }
     const wrId = nextWrId();
-    const onResult = (result: NdkResult) => mw.invalidateCompleted(ntSuccess(result.status));
-    this.#initiatorCq.track(wrId, {
+    const onResult = (result: NdkResult) => window[kInvalidateCompleted](ntSuccess(result.status));
+    this.#initiatorCq[kTrack](wrId, {
       type: 'invalidate',
       requestContext,
       qp: this,
       settle,
       onResult,
     });
-    const result = native.qpPostLocalInvalidate(this.#handle, mw.handle, wrId);
+    const result = native.qpPostLocalInvalidate(this.#handle, window[kHandle], wrId);
     const outcome = fromNative(result, 'ibv_post_send');
     if (outcome.status !== NtStatus.STATUS_SUCCESS) {
-      this.#initiatorCq.untrack(wrId);
+      this.#initiatorCq[kUntrack](wrId);
       return outcome;
     }
-    mw.invalidatePosted();
+    window[kInvalidatePosted]();
     this.#outstanding += 1;
     return SUCCESS;
   }
 
   /** @internal One of this queue pair's requests was polled from a completion queue. */
-  requestDone(): void {
+  [kRequestDone](): void {
     this.#outstanding -= 1;
     if (this.#outstanding === 0 && this.#whenIdle) {
       const idle = this.#whenIdle;
@@ -292,7 +322,7 @@ export class QueuePair implements Closable {
    * error state so they flush (`STATUS_CANCELLED`); after the last of them the QP is destroyed on
    * the libuv pool, and `done` is then the last callback.
    */
-  requestClose(done: () => void): Outcome {
+  [kRequestClose](done: () => void): Outcome {
     if (this.#state !== ObjectState.Open) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is already closed');
     }
@@ -308,7 +338,7 @@ export class QueuePair implements Closable {
     // not flush completes as flushed all the same, so a close always completes.
     const grace = setTimeout(() => {
       this.#destroy(() => {
-        for (const [cq] of this.#cqRefs) cq.cancelFor(this);
+        for (const [cq] of this.#cqRefs) cq[kCancelFor](this);
       });
     }, FLUSH_GRACE_MS);
     // Set before draining: the drain's first poll may already reap the last flushed request. The
@@ -320,7 +350,7 @@ export class QueuePair implements Closable {
         for (const stop of stops) stop();
         this.#destroy(done);
       });
-    stops = this.#cqRefs.map(([cq]) => cq.drain());
+    stops = this.#cqRefs.map(([cq]) => cq[kDrain]());
     return PENDING;
   }
 
@@ -328,14 +358,14 @@ export class QueuePair implements Closable {
 
   /** Our address, to hand to the peer. @throws NdkError when closed. */
   localAddress(): QpAddress {
-    const outcome = this.requestLocalAddress();
+    const outcome = this[kLocalAddress]();
     if (outcome.address === undefined) throw errorOf(outcome);
     return outcome.address;
   }
 
   /** Connects to the peer's address (RESET → INIT → RTR → RTS). */
   connect(peer: QpAddress): Promise<void> {
-    const outcome = this.requestConnect(peer);
+    const outcome = this[kConnect](peer);
     return ntSuccess(outcome.status) ? Promise.resolve() : Promise.reject(errorOf(outcome));
   }
 
@@ -365,18 +395,18 @@ export class QueuePair implements Closable {
    */
   bind(mw: MemoryWindow, local: NdkSge, flags: number): Promise<NdkResult> {
     return this.#settled('bind', (settle) =>
-      this.requestBind(undefined, local.mr, mw, local.offset ?? 0, local.length, flags, settle),
+      this[kBind](undefined, local.mr, mw, local.offset ?? 0, local.length, flags, settle),
     );
   }
 
   /** Invalidates `mw`: once this resolves its token grants nothing. */
   invalidate(mw: MemoryWindow): Promise<NdkResult> {
-    return this.#settled('invalidate', (settle) => this.requestInvalidate(undefined, mw, settle));
+    return this.#settled('invalidate', (settle) => this[kInvalidate](undefined, mw, settle));
   }
 
   /** Closes the queue pair, flushing outstanding requests first. Closing twice is harmless. */
   close(): Promise<void> {
-    this.#closed ??= closed((done) => this.requestClose(done));
+    this.#closed ??= closed((done) => this[kRequestClose](done));
     return this.#closed;
   }
 
@@ -387,6 +417,16 @@ export class QueuePair implements Closable {
 
   // ---- internals ----
 
+  // What a bind and an invalidation check first: an open queue pair, and a real window whose state
+  // allows the request.
+  #windowFor(mw: unknown, kind: 'bind' | 'invalidate'): MemoryWindow | Outcome {
+    if (this.#state !== ObjectState.Open) {
+      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
+    }
+    if (!MemoryWindow.is(mw)) return refused(NtStatus.STATUS_INVALID_HANDLE, 'not a memory window');
+    return mw[kRefuseRequest](kind) ?? mw;
+  }
+
   // The promise settles with the request's own result: resolved on success, rejected with an
   // NdkError carrying the result's status otherwise.
   #post(
@@ -396,7 +436,7 @@ export class QueuePair implements Closable {
     token?: number,
   ): Promise<NdkResult> {
     return this.#settled(type, (settle) =>
-      this.requestPost(type, undefined, local, address, token, settle),
+      this[kPost](type, undefined, local, address, token, settle),
     );
   }
 
@@ -438,15 +478,10 @@ export class QueuePair implements Closable {
   // native side retries when the handle is collected or the environment ends.
   #destroyed(result: number): void {
     const outcome = fromNative(result, 'ibv_destroy_qp', true);
-    if (outcome.status !== NtStatus.STATUS_SUCCESS) {
-      process.emitWarning(`closing a queue pair: ${errorOf(outcome).message}`, {
-        type: 'NdkVerbsWarning',
-        code: 'NDK_VERBS_CLOSE_FAILED',
-      });
-    }
+    warnIfCloseFailed('a queue pair', outcome);
     this.#state = ObjectState.Closed;
     forgetCollected(this);
-    releaseQp(this.#context, this.#ref, this.#cqRefs);
+    releaseQp(this.#link, this.#ref, this.#cqRefs);
     const waiting = this.#afterDestroy ?? [];
     this.#afterDestroy = undefined;
     for (const callback of waiting) process.nextTick(callback);
@@ -454,13 +489,13 @@ export class QueuePair implements Closable {
 }
 
 function releaseQp(
-  context: QueuePairContext,
+  link: QueuePairLink,
   ref: WeakRef<Closable>,
   cqRefs: Array<[CompletionQueue, WeakRef<Closable>]>,
 ): void {
-  context.queuePairs.count -= 1;
-  context.siblings.release(ref);
-  for (const [cq, cqRef] of cqRefs) cq.disown(cqRef);
+  link.queuePairs.count -= 1;
+  link.siblings.release(ref);
+  for (const [cq, cqRef] of cqRefs) cq[kDisown](cqRef);
 }
 
 // Built outside the class so the closure cannot capture the queue pair it releases. A queue pair
@@ -469,14 +504,14 @@ function releaseQp(
 // block the event loop either. Its parents learn the queue pair is gone only once it is.
 function collectedQpRelease(
   handle: QpHandle,
-  context: QueuePairContext,
+  link: QueuePairLink,
   ref: WeakRef<Closable>,
   cqRefs: Array<[CompletionQueue, WeakRef<Closable>]>,
 ) {
   return {
     release(): void {
-      warnCollected(`A queue pair on ${context.deviceName}`);
-      const released = () => releaseQp(context, ref, cqRefs);
+      warnCollected(`A queue pair on ${link.deviceName}`);
+      const released = () => releaseQp(link, ref, cqRefs);
       if (native.qpDestroy(handle, released) !== NativeResult.Pending) released();
     },
   };

@@ -8,6 +8,7 @@
 import { type MrHandle } from '../native';
 import { NtStatus } from '../status/nt-status';
 import { MemoryRegion } from './memory-region';
+import { kWorkHandle } from './internal';
 import { type Outcome, refused } from './outcome';
 
 /**
@@ -59,7 +60,7 @@ export function localSlice(sgl: unknown): LocalSlice | Outcome {
   if (!isSafeUint(offset) || !isSafeUint(length) || length > MAX_LENGTH) {
     return refused(NtStatus.STATUS_INVALID_PARAMETER, 'sge offset and length must be integers');
   }
-  const handle = mr.workHandle;
+  const handle = mr[kWorkHandle];
   if (handle === undefined) {
     return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'sge.mr is not registered');
   }
@@ -83,29 +84,6 @@ export function remoteSide(address: unknown, token: unknown): RemoteSide | Outco
   return { address: value, token };
 }
 
-/** Whether a validator refused. */
-export function isWorkRefusal<T extends object>(value: T | Outcome): value is Outcome {
-  return 'status' in value;
-}
-
 function isSafeUint(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-// ibv_access_flags a window may grant.
-const IBV_ACCESS_REMOTE_WRITE = 2;
-const IBV_ACCESS_REMOTE_READ = 4;
-
-/**
- * The window access for bind `flags`: the remote bits of `NdkMrFlags` — `NDK_MR_FLAG_ALLOW_REMOTE_READ`
- * (0x2) and/or `NDK_MR_FLAG_ALLOW_REMOTE_WRITE` (0x5) — or undefined for anything else.
- */
-export function windowAccess(flags: unknown): number | undefined {
-  if (typeof flags !== 'number' || !Number.isInteger(flags) || (flags & ~0x7) !== 0) {
-    return undefined;
-  }
-  let access = 0;
-  if (flags & 0x2) access |= IBV_ACCESS_REMOTE_READ;
-  if (flags & 0x4) access |= IBV_ACCESS_REMOTE_WRITE;
-  return access === 0 ? undefined : access;
 }

@@ -6,6 +6,7 @@
  */
 
 import { ntStatusFromWcStatus, wcStatusName } from '../status/wc-status';
+import { type kRequestDone } from './internal';
 
 /** The kinds of work request ndk-verbs posts. */
 export type NdkRequestType = 'write' | 'read' | 'send' | 'receive' | 'bind' | 'invalidate';
@@ -26,19 +27,19 @@ export interface NdkResult<RequestContext = unknown, QpContext = unknown> {
   readonly type: NdkRequestType;
 }
 
-/** One posted request, until its completion is polled. */
+/** @internal One posted request, until its completion is polled. */
 export interface WorkRecord {
   readonly type: NdkRequestType;
   readonly requestContext: unknown;
   /** The queue pair (typed loosely to keep this module free of a cycle). */
-  readonly qp: { readonly qpContext: unknown; requestDone(): void };
+  readonly qp: { readonly qpContext: unknown; [kRequestDone](): void };
   /** The promise API's settle function, when the request came from it. */
   readonly settle?: (result: NdkResult) => void;
   /** The facade's own bookkeeping for the result (a window's bind state), before anyone hears of it. */
   readonly onResult?: (result: NdkResult) => void;
 }
 
-/** Builds the result of `record` from a polled completion's status and byte count. */
+/** @internal Builds the result of `record` from a polled completion's status and byte count. */
 export function resultOf(record: WorkRecord, wcStatus: number, byteLength: number): NdkResult {
   const status = ntStatusFromWcStatus(wcStatus);
   const transferred =
@@ -56,7 +57,7 @@ export function resultOf(record: WorkRecord, wcStatus: number, byteLength: numbe
 let lastWrId = 0;
 
 /**
- * A fresh `wr_id`. Unique in the process, so a completion finds its request whichever CQ it lands
+ * @internal A fresh `wr_id`. Unique in the process, so a completion finds its request whichever CQ it lands
  * on; a double counts exactly to 2^53, which no process reaches.
  */
 export function nextWrId(): number {

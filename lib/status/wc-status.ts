@@ -89,3 +89,10 @@ export function ntStatusFromWcStatus(wcStatus: number): number {
 export function wcStatusName(wcStatus: number): string {
   return ROW_BY_VALUE.get(wcStatus)?.name ?? `ibv_wc_status ${wcStatus}`;
 }
+
+/** @internal The value of the `ibv_wc_status` named `name` in {@link WC_STATUS_TABLE}. */
+export function wcStatusValue(name: string): number {
+  const row = WC_STATUS_TABLE.find((candidate) => candidate.name === name);
+  if (row === undefined) throw new Error(`no ibv_wc_status named ${name}`);
+  return row.value;
+}
