@@ -7,9 +7,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 npx --no-install eslint .
 npx --no-install prettier --check .
 
-# The native sources may not exist yet; nullglob makes an absent pattern expand to nothing.
-shopt -s nullglob
-native_sources=(native/*.cc native/*.h)
+# The native sources, native/util/ included (globstar: ** reaches every folder below native/). They
+# may not exist yet; nullglob makes an absent pattern expand to nothing.
+shopt -s nullglob globstar
+native_sources=(native/**/*.cc native/**/*.h)
 if ((${#native_sources[@]} > 0)); then
   clang-format --dry-run -Werror "${native_sources[@]}"
 fi
