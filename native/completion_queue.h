@@ -29,11 +29,7 @@ struct CqCore {
   int Destroy();
 };
 
-struct CqBox {
-  static constexpr napi_type_tag kTypeTag = TypeTagOf(HandleKind::kCompletionQueue);
-  static constexpr const char* kTypeName = "completion queue";
-  std::shared_ptr<CqCore> core;
-};
+using CqBox = CoreBox<CqCore, HandleKind::kCompletionQueue>;
 
 // Exports cqCreate, cqArm, cqPoll, cqRef and cqDestroy.
 void InitCompletionQueue(Napi::Env env, Napi::Object exports);

@@ -29,13 +29,7 @@ struct DeviceCore {
   bool HasLiveCqs();
 };
 
-// What a device handle holds. A box lives exactly as long as its handle; the core behind it lives
-// as long as anything still needs it.
-struct DeviceBox {
-  static constexpr napi_type_tag kTypeTag = TypeTagOf(HandleKind::kDevice);
-  static constexpr const char* kTypeName = "device";
-  std::shared_ptr<DeviceCore> core;
-};
+using DeviceBox = CoreBox<DeviceCore, HandleKind::kDevice>;
 
 // Exports deviceList, deviceOpen and deviceClose.
 void InitDevice(Napi::Env env, Napi::Object exports);

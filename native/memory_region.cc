@@ -128,7 +128,7 @@ Napi::Value CreateMr(const Napi::CallbackInfo& info) {
   core->pd = pd;
   PruneExpired(pd->mrs);
   pd->mrs.push_back(core);
-  return NewHandle(env, new MrBox{core, {}});
+  return NewHandle(env, new MrBox{{core}, {}});
 }
 
 // (dispatch) → queue handle: the results of requests deferred through it are delivered as

@@ -51,10 +51,7 @@ struct MrCore {
   void Destroy();
 };
 
-struct MrBox {
-  static constexpr napi_type_tag kTypeTag = TypeTagOf(HandleKind::kMemoryRegion);
-  static constexpr const char* kTypeName = "memory region";
-  std::shared_ptr<MrCore> core;
+struct MrBox : CoreBox<MrCore, HandleKind::kMemoryRegion> {
   // The JS view over the registered bytes, referenced from the start of a registration until its
   // deregistration succeeds, so the ArrayBuffer JS handed over stays alive while it is registered.
   // The bytes are held apart from it, by the core (MrCore::pinnedMemory): a detach can take them

@@ -22,11 +22,7 @@ struct MwCore {
   int Destroy();
 };
 
-struct MwBox {
-  static constexpr napi_type_tag kTypeTag = TypeTagOf(HandleKind::kMemoryWindow);
-  static constexpr const char* kTypeName = "memory window";
-  std::shared_ptr<MwCore> core;
-};
+using MwBox = CoreBox<MwCore, HandleKind::kMemoryWindow>;
 
 // Exports mwAlloc and mwDealloc.
 void InitMemoryWindow(Napi::Env env, Napi::Object exports);

@@ -110,7 +110,7 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
 // What a request-queue handle holds; collecting the handle shuts the queue down.
 struct MrQueueBox {
   static constexpr napi_type_tag kTypeTag = TypeTagOf(HandleKind::kMrRequestQueue);
-  static constexpr const char* kTypeName = "memory-region request queue";
+  static constexpr const char* kTypeName = HandleKindName(HandleKind::kMrRequestQueue);
   std::shared_ptr<MrRequestQueue> queue;
   ~MrQueueBox() { queue->Shutdown(); }
 };

@@ -28,11 +28,7 @@ struct PdCore {
   bool HasLiveQpsOrMws();
 };
 
-struct PdBox {
-  static constexpr napi_type_tag kTypeTag = TypeTagOf(HandleKind::kProtectionDomain);
-  static constexpr const char* kTypeName = "protection domain";
-  std::shared_ptr<PdCore> core;
-};
+using PdBox = CoreBox<PdCore, HandleKind::kProtectionDomain>;
 
 // Exports pdAlloc and pdDealloc.
 void InitProtectionDomain(Napi::Env env, Napi::Object exports);

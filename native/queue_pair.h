@@ -54,11 +54,7 @@ struct QpCore {
   void WaitForDeferredDestroy();
 };
 
-struct QpBox {
-  static constexpr napi_type_tag kTypeTag = TypeTagOf(HandleKind::kQueuePair);
-  static constexpr const char* kTypeName = "queue pair";
-  std::shared_ptr<QpCore> core;
-};
+using QpBox = CoreBox<QpCore, HandleKind::kQueuePair>;
 
 // Exports qpCreate, qpLocalAddress, qpConnect, qpToError and qpDestroy (queue_pair.cc).
 void InitQueuePair(Napi::Env env, Napi::Object exports);

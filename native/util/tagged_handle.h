@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace ndkv {
@@ -26,8 +27,36 @@ constexpr napi_type_tag TypeTagOf(HandleKind kind) {
   return {0x6e646b7665726273ULL, static_cast<uint64_t>(kind)};
 }
 
-// A box is what one handle holds: a struct with `static constexpr napi_type_tag kTypeTag` (from
-// TypeTagOf) and `static constexpr const char* kTypeName` (for the TypeError).
+// What a handle of `kind` is called in a TypeError ("expected a device handle").
+constexpr const char* HandleKindName(HandleKind kind) {
+  switch (kind) {
+    case HandleKind::kDevice:
+      return "device";
+    case HandleKind::kProtectionDomain:
+      return "protection domain";
+    case HandleKind::kMemoryRegion:
+      return "memory region";
+    case HandleKind::kCompletionQueue:
+      return "completion queue";
+    case HandleKind::kQueuePair:
+      return "queue pair";
+    case HandleKind::kMemoryWindow:
+      return "memory window";
+    case HandleKind::kMrRequestQueue:
+      return "memory-region request queue";
+  }
+  return "native";
+}
+
+// A box is what one handle holds, with `kTypeTag` and `kTypeName` for NewHandle and UnwrapHandle.
+// It lives exactly as long as its handle; the verbs object behind it (its core) lives as long as
+// anything still needs it. A box with more to hold derives from this one.
+template <typename Core, HandleKind kind>
+struct CoreBox {
+  static constexpr napi_type_tag kTypeTag = TypeTagOf(kind);
+  static constexpr const char* kTypeName = HandleKindName(kind);
+  std::shared_ptr<Core> core;
+};
 
 template <typename Box>
 Napi::External<Box> NewHandle(Napi::Env env, Box* box) {
