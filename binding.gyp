@@ -4,19 +4,18 @@
       "target_name": "ndk_verbs",
       "sources": [
         "native/addon.cc",
-        "native/devices.cc",
-        "native/verbs_objects.cc",
-        "native/device_and_pd.cc",
+        "native/teardown.cc",
+        "native/device.cc",
+        "native/protection_domain.cc",
         "native/memory_region.cc",
-        "native/memory_window.cc",
-        "native/memory_block.cc",
-        "native/backing_store_pin.cc",
         "native/mr_request_queue.cc",
-        "native/qp_destroy_work.cc",
-        "native/cq_event_thread.cc",
+        "native/memory_window.cc",
         "native/completion_queue.cc",
+        "native/cq_event_thread.cc",
         "native/queue_pair.cc",
-        "native/work_requests.cc"
+        "native/queue_pair_post.cc",
+        "native/memory_block.cc",
+        "native/util/backing_store_pin.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: a completion that reaches an environment already

@@ -47,7 +47,7 @@ export interface NativeQpAddress {
   readonly port: number;
 }
 
-/** The operations of `qpPostSend`. Mirrors WorkOp in native/work_requests.h. */
+/** The operations of `qpPostSend`. Mirrors WorkOp in native/queue_pair_post.cc. */
 export const NativeWorkOp = {
   Write: 0,
   Read: 1,
@@ -58,7 +58,8 @@ export const NativeWorkOp = {
 export const CQ_FIELDS = 6;
 
 /**
- * The addon's own answers, beside 0 (done) and positive errno values. Mirrors native/result_codes.h.
+ * The addon's own answers, beside 0 (done) and positive errno values. Mirrors
+ * native/util/result_codes.h.
  */
 export const NativeResult = {
   Done: 0,
@@ -69,7 +70,7 @@ export const NativeResult = {
   BadArgument: -5,
 } as const;
 
-/** The registration state of a native memory region. Mirrors MrState in native/verbs_objects.h. */
+/** The registration state of a native memory region. Mirrors MrState in native/memory_region.h. */
 export const NativeMrState = {
   Unregistered: 0,
   Registering: 1,

@@ -1,5 +1,5 @@
 // Per-environment state (main thread and each worker thread have their own): no static or global
-// JavaScript references anywhere in the addon.
+// JavaScript references anywhere in the addon. Created by addon.cc, released by teardown.cc.
 #pragma once
 #include <napi.h>
 
@@ -7,10 +7,11 @@
 #include <vector>
 
 #include "memory_block.h"
-#include "mr_request_queue.h"
-#include "verbs_objects.h"
 
 namespace ndkv {
+
+struct DeviceCore;
+class MrRequestQueue;
 
 struct AddonData {
   std::vector<std::weak_ptr<DeviceCore>> devices;  // released by the cleanup hook, children first

@@ -5,18 +5,42 @@
 #include <cerrno>
 
 #include "cq_event_thread.h"
-#include "handles.h"
-#include "result_codes.h"
+#include "queue_pair.h"
+#include "util/export_function.h"
+#include "util/result_codes.h"
+#include "util/weak_list.h"
 
 namespace ndkv {
+
+CqCore::~CqCore() { Destroy(); }
+
+bool CqCore::HasLiveQps() {
+  PruneExpired(qps);
+  for (auto& weak : qps) {
+    auto qp = weak.lock();
+    if (qp && qp->qp != nullptr) return true;
+  }
+  return false;
+}
+
+int CqCore::Destroy() {
+  if (events) events->Stop();
+  if (cq != nullptr) {
+    int err = ibv_destroy_cq(cq);
+    if (err != 0) return err;
+    cq = nullptr;
+  }
+  if (channel != nullptr && ibv_destroy_comp_channel(channel) == 0) channel = nullptr;
+  return 0;
+}
 
 namespace {
 
 constexpr int kCqFields = 6;
 constexpr int kMaxPoll = 256;  // per call; JS calls again while it gets full batches
 
-}  // namespace
-
+// (device, depth, onEvent) → handle | errno | NativeResult. `onEvent()` is called on the JS thread
+// after each CQ event (once per arm).
 Napi::Value CreateCq(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& device = UnwrapHandle<DeviceBox>(info[0])->core;
@@ -46,6 +70,7 @@ Napi::Value CreateCq(const Napi::CallbackInfo& info) {
   return NewHandle(env, new CqBox{core});
 }
 
+// (cq, solicitedOnly) → 0 | errno | NativeResult: ibv_req_notify_cq.
 Napi::Value ArmCq(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<CqBox>(info[0])->core;
@@ -53,6 +78,8 @@ Napi::Value ArmCq(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, ibv_req_notify_cq(core->cq, info[1].ToBoolean() ? 1 : 0));
 }
 
+// (cq, max) → errno | NativeResult | Float64Array of completions, kCqFields numbers each:
+// [wrId, status, opcode, byteLen, qpNum, vendorErr].
 Napi::Value PollCq(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<CqBox>(info[0])->core;
@@ -77,18 +104,30 @@ Napi::Value PollCq(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// (cq, ref) → undefined: whether a notification still to come keeps the event loop alive.
 Napi::Value RefCq(const Napi::CallbackInfo& info) {
   auto& core = UnwrapHandle<CqBox>(info[0])->core;
   if (core->cq != nullptr && core->events) core->events->SetRef(info.Env(), info[1].ToBoolean());
   return info.Env().Undefined();
 }
 
+// (cq) → 0 | errno | NativeResult: stops the waiter thread, then destroys the CQ and its channel.
 Napi::Value DestroyCq(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<CqBox>(info[0])->core;
   if (core->cq == nullptr) return Napi::Number::New(env, kGone);
   if (core->HasLiveQps()) return Napi::Number::New(env, EBUSY);
   return Napi::Number::New(env, core->Destroy());
+}
+
+}  // namespace
+
+void InitCompletionQueue(Napi::Env env, Napi::Object exports) {
+  ExportFunction<CreateCq>(env, exports, "cqCreate");
+  ExportFunction<ArmCq>(env, exports, "cqArm");
+  ExportFunction<PollCq>(env, exports, "cqPoll");
+  ExportFunction<RefCq>(env, exports, "cqRef");
+  ExportFunction<DestroyCq>(env, exports, "cqDestroy");
 }
 
 }  // namespace ndkv

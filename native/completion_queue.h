@@ -1,19 +1,37 @@
+// A completion queue with its completion channel and the thread that waits on it
+// (cq_event_thread.h), a child of a device. Queue pairs complete into it and include this header.
 #pragma once
+#include <infiniband/verbs.h>
 #include <napi.h>
+
+#include <memory>
+#include <vector>
+
+#include "device.h"
+#include "util/tagged_handle.h"
 
 namespace ndkv {
 
-// (device, depth, onEvent) → handle | errno | NativeResult. `onEvent()` is called on the JS thread
-// after each CQ event (once per arm).
-Napi::Value CreateCq(const Napi::CallbackInfo& info);
-// (cq, solicitedOnly) → 0 | errno | NativeResult: ibv_req_notify_cq.
-Napi::Value ArmCq(const Napi::CallbackInfo& info);
-// (cq, max) → errno | NativeResult | Float64Array of completions, kCqFields numbers each:
-// [wrId, status, opcode, byteLen, qpNum, vendorErr].
-Napi::Value PollCq(const Napi::CallbackInfo& info);
-// (cq, ref) → undefined: whether a notification still to come keeps the event loop alive.
-Napi::Value RefCq(const Napi::CallbackInfo& info);
-// (cq) → 0 | errno | NativeResult: stops the waiter thread, then destroys the CQ and its channel.
-Napi::Value DestroyCq(const Napi::CallbackInfo& info);
+class CqEventThread;
+struct QpCore;
+
+// Lives on the JS thread only (creation, polling, arming and destruction all happen there).
+struct CqCore {
+  ibv_comp_channel* channel = nullptr;
+  ibv_cq* cq = nullptr;  // null once destroyed
+  std::shared_ptr<DeviceCore> device;
+  std::unique_ptr<CqEventThread> events;
+  std::vector<std::weak_ptr<QpCore>> qps;  // queue pairs that complete into this CQ
+  ~CqCore();
+  bool HasLiveQps();
+  // Stops the waiter thread first (it must not touch a destroyed channel), then destroys the CQ and
+  // the channel. Returns 0 or the errno of ibv_destroy_cq (the CQ then stays, without its waiter).
+  int Destroy();
+};
+
+using CqBox = CoreBox<CqCore, HandleKind::kCompletionQueue>;
+
+// Exports cqCreate, cqArm, cqPoll, cqRef and cqDestroy.
+void InitCompletionQueue(Napi::Env env, Napi::Object exports);
 
 }  // namespace ndkv

@@ -1,3 +1,5 @@
+// The waiter thread of one completion queue: poll() on the completion channel, acknowledge each
+// event and tell JavaScript (see cq_event_thread.h).
 #include "cq_event_thread.h"
 
 #include <fcntl.h>

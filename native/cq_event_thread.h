@@ -9,7 +9,7 @@
 #include <memory>
 #include <thread>
 
-#include "tracked_tsfn.h"
+#include "util/tracked_tsfn.h"
 
 namespace ndkv {
 

@@ -1,10 +1,14 @@
+// The natively owned memory behind allocate(): mapping a block, and finding the block a
+// registration's range lies in (see memory_block.h).
 #include "memory_block.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 
 #include "addon_data.h"
+#include "util/export_function.h"
 
 namespace ndkv {
 
@@ -30,6 +34,10 @@ std::shared_ptr<MemoryBlock> MemoryBlockRegistry::Find(const void* addr, size_t 
   return start + length <= base + block->length ? block : nullptr;
 }
 
+namespace {
+
+// memoryAllocate(length): a zero-filled, page-aligned ArrayBuffer backed by a MemoryBlock, or the
+// errno (a number) when the memory cannot be mapped.
 Napi::Value AllocateMemory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "length must be a number");
@@ -52,6 +60,13 @@ Napi::Value AllocateMemory(const Napi::CallbackInfo& info) {
   return Napi::ArrayBuffer::New(
       env, base, length, [](Napi::Env, void*, std::shared_ptr<MemoryBlock>* hint) { delete hint; },
       owner);
+}
+
+}  // namespace
+
+void InitMemoryBlock(Napi::Env env, Napi::Object exports) {
+  ExportFunction<AllocateMemory>(env, exports, "memoryAllocate");
+  exports.Set("memoryPageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
 }
 
 }  // namespace ndkv

@@ -29,8 +29,7 @@ class MemoryBlockRegistry {
   std::map<std::uintptr_t, std::weak_ptr<MemoryBlock>> blocks_;
 };
 
-// allocateMemory(length): a zero-filled, page-aligned ArrayBuffer backed by a MemoryBlock, or the
-// errno (a number) when the memory cannot be mapped.
-Napi::Value AllocateMemory(const Napi::CallbackInfo& info);
+// Exports memoryAllocate and memoryPageSize (a number: the size allocations are aligned to).
+void InitMemoryBlock(Napi::Env env, Napi::Object exports);
 
 }  // namespace ndkv

@@ -1,17 +1,80 @@
-// Registration and deregistration of one memory region: the state machine that makes sure a
-// deregistration can never reach verbs twice and that pinned memory outlives its registration.
+// Memory regions: the verbs calls of registration and deregistration and the state machine around
+// them (inline, or deferred to a request queue), and the region's Node-API functions.
 #include "memory_region.h"
 
+#include <cerrno>
 #include <cstdint>
 #include <memory>
 
 #include "addon_data.h"
-#include "backing_store_pin.h"
-#include "handles.h"
 #include "mr_request_queue.h"
-#include "result_codes.h"
+#include "util/backing_store_pin.h"
+#include "util/export_function.h"
+#include "util/result_codes.h"
+#include "util/weak_list.h"
 
 namespace ndkv {
+
+namespace {
+
+// Verbs refused to deregister, so the registration may still point at the bytes: they are never
+// freed (a leak, rather than a peer reaching memory that was reused).
+void KeepForever(std::shared_ptr<void> memory) {
+  static_cast<void>(new std::shared_ptr<void>(std::move(memory)));
+}
+
+}  // namespace
+
+MrCore::~MrCore() {
+  // Last reference gone while still registered (garbage collection without the facade's help):
+  // release the registration rather than leak pinned pages. The members, `pinnedMemory` among
+  // them, are destroyed after this body, so the bytes outlive the registration.
+  if (mr != nullptr && ibv_dereg_mr(mr) != 0) KeepForever(std::move(pinnedMemory));
+}
+
+int MrCore::RunRegister(void* addr, size_t length, int access, std::shared_ptr<void> memory) {
+  ibv_mr* created = ibv_reg_mr(pd->pd, addr, length, access);
+  int err = created != nullptr ? 0 : errno;
+  if (created == nullptr && err == 0) err = EINVAL;  // some providers fail without errno
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    mr = created;
+    if (created != nullptr) pinnedMemory = std::move(memory);
+    state = created != nullptr ? MrState::kRegistered : MrState::kUnregistered;
+  }
+  idle.notify_all();
+  return err;  // a failed registration's `memory` is released on return
+}
+
+int MrCore::RunDeregister() {
+  // ibv_dereg_mr returns the error itself (not -1 + errno). On failure the region stays valid and
+  // registered: the request may be retried. On success `mr` is freed and must never reach verbs
+  // again, and its bytes may be freed.
+  int err = ibv_dereg_mr(mr);
+  std::shared_ptr<void> unpinned;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (err == 0) {
+      mr = nullptr;
+      unpinned = std::move(pinnedMemory);
+    }
+    state = err == 0 ? MrState::kUnregistered : MrState::kRegistered;
+  }
+  idle.notify_all();
+  return err;  // `unpinned` is released on return, outside the lock
+}
+
+void MrCore::Destroy() {
+  std::unique_lock<std::mutex> lock(mutex);
+  idle.wait(lock,
+            [this] { return state != MrState::kRegistering && state != MrState::kDeregistering; });
+  if (mr != nullptr) {
+    if (ibv_dereg_mr(mr) != 0) KeepForever(std::move(pinnedMemory));
+    mr = nullptr;
+  }
+  pinnedMemory.reset();
+  state = MrState::kDestroyed;
+}
 
 namespace {
 
@@ -56,8 +119,20 @@ uint32_t RequestId(const Napi::CallbackInfo& info, size_t index) {
   return static_cast<uint32_t>(id);
 }
 
-}  // namespace
+// (pd) → handle | NativeResult
+Napi::Value CreateMr(const Napi::CallbackInfo& info) {
+  auto& pd = UnwrapHandle<PdBox>(info[0])->core;
+  Napi::Env env = info.Env();
+  if (pd->pd == nullptr) return Napi::Number::New(env, kGone);
+  auto core = std::make_shared<MrCore>();
+  core->pd = pd;
+  PruneExpired(pd->mrs);
+  pd->mrs.push_back(core);
+  return NewHandle(env, new MrBox{{core}, {}});
+}
 
+// (dispatch) → queue handle: the results of requests deferred through it are delivered as
+// dispatch(Int32Array [requestId, errno, …]) (see MrRequestQueue)
 Napi::Value CreateMrRequestQueue(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "dispatch must be a function");
@@ -69,11 +144,15 @@ Napi::Value CreateMrRequestQueue(const Napi::CallbackInfo& info) {
   return NewHandle(env, new MrQueueBox{queue});
 }
 
+// (queue) → undefined: wakes request threads for the jobs queued since the last flush
 Napi::Value FlushMrRequests(const Napi::CallbackInfo& info) {
   UnwrapHandle<MrQueueBox>(info[0])->queue->Flush();
   return info.Env().Undefined();
 }
 
+// (mr, view: Uint8Array, access, requestId, queue?) → 0 | errno | NativeResult. requestId 0 runs
+// inline; otherwise the request is deferred to `queue` (kPending) and its errno is delivered under
+// that id.
 Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto handle = info[0].As<Napi::External<MrBox>>();
@@ -127,6 +206,7 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, err);
 }
 
+// (mr, requestId, queue?) → 0 | errno | NativeResult, as MrRegister
 Napi::Value MrDeregister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto handle = info[0].As<Napi::External<MrBox>>();
@@ -153,6 +233,7 @@ Napi::Value MrDeregister(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, err);
 }
 
+// (mr) → [lkey, rkey] while a verbs registration exists, else null
 Napi::Value MrKeys(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
@@ -166,6 +247,8 @@ Napi::Value MrKeys(const Napi::CallbackInfo& info) {
   return keys;
 }
 
+// (mr) → the registered virtual address (bigint) while a verbs registration exists, else null: the
+// remote address a peer puts in its RDMA requests.
 Napi::Value MrAddress(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
@@ -174,10 +257,24 @@ Napi::Value MrAddress(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(core.mr->addr)));
 }
 
+// (mr) → MrState
 Napi::Value MrStateOf(const Napi::CallbackInfo& info) {
   MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
   std::lock_guard<std::mutex> lock(core.mutex);
   return Napi::Number::New(info.Env(), static_cast<int>(core.state));
+}
+
+}  // namespace
+
+void InitMemoryRegion(Napi::Env env, Napi::Object exports) {
+  ExportFunction<CreateMr>(env, exports, "mrCreate");
+  ExportFunction<CreateMrRequestQueue>(env, exports, "mrQueueCreate");
+  ExportFunction<FlushMrRequests>(env, exports, "mrQueueFlush");
+  ExportFunction<MrRegister>(env, exports, "mrRegister");
+  ExportFunction<MrDeregister>(env, exports, "mrDeregister");
+  ExportFunction<MrKeys>(env, exports, "mrKeys");
+  ExportFunction<MrAddress>(env, exports, "mrAddress");
+  ExportFunction<MrStateOf>(env, exports, "mrState");
 }
 
 }  // namespace ndkv

@@ -1,25 +1,68 @@
+// A memory region: its registration state machine (which makes sure a deregistration can never
+// reach verbs twice and that pinned memory outlives its registration), a child of a protection
+// domain. Deferred requests run on its request queue (mr_request_queue.h).
 #pragma once
+#include <infiniband/verbs.h>
 #include <napi.h>
+
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+
+#include "protection_domain.h"
+#include "util/tagged_handle.h"
 
 namespace ndkv {
 
-// (dispatch) → queue handle: the results of requests deferred through it are delivered as
-// dispatch(Int32Array [requestId, errno, …]) (see MrRequestQueue)
-Napi::Value CreateMrRequestQueue(const Napi::CallbackInfo& info);
-// (queue) → undefined: wakes request threads for the jobs queued since the last flush
-Napi::Value FlushMrRequests(const Napi::CallbackInfo& info);
-// (mr, view: Uint8Array, access, requestId, queue?) → 0 | errno | NativeResult. requestId 0 runs
-// inline; otherwise the request is deferred to `queue` (kPending) and its errno is delivered under
-// that id.
-Napi::Value MrRegister(const Napi::CallbackInfo& info);
-// (mr, requestId, queue?) → 0 | errno | NativeResult, as MrRegister
-Napi::Value MrDeregister(const Napi::CallbackInfo& info);
-// (mr) → [lkey, rkey] while a verbs registration exists, else null
-Napi::Value MrKeys(const Napi::CallbackInfo& info);
-// (mr) → the registered virtual address (bigint) while a verbs registration exists, else null: the
-// remote address a peer puts in its RDMA requests.
-Napi::Value MrAddress(const Napi::CallbackInfo& info);
-// (mr) → MrState
-Napi::Value MrStateOf(const Napi::CallbackInfo& info);
+// Mirrored by MrState in lib/native.ts.
+enum class MrState : int {
+  kUnregistered = 0,
+  kRegistering = 1,
+  kRegistered = 2,
+  kDeregistering = 3,
+  kDestroyed = 4,  // environment teardown released it; nothing more may reach verbs
+};
+
+// Plain C++ that request threads may touch (no Node-API). `state`, `mr` and `pinnedMemory` change
+// under `mutex` (a request thread finishes requests); `idle` is signalled whenever a request in
+// flight completes, so teardown can wait for it.
+struct MrCore {
+  std::mutex mutex;
+  std::condition_variable idle;
+  MrState state = MrState::kUnregistered;
+  ibv_mr* mr = nullptr;
+  // The owner of the registered bytes (a JS ArrayBuffer's backing store, or an allocate() block),
+  // held while `mr` points at them and released only once verbs no longer does: after a
+  // deregistration succeeded, or after ~MrCore's. Here rather than in the JS handle's box, whose
+  // members may be destroyed while this core (kept alive by a request) is still registered; plain
+  // C++, so whichever thread ends the registration may release it.
+  std::shared_ptr<void> pinnedMemory;
+  std::shared_ptr<PdCore> pd;
+  ~MrCore();
+
+  // Each runs one verbs call and moves the state machine on; they return 0 or the errno.
+  // Called with the state already moved to kRegistering / kDeregistering by the caller.
+  // RunRegister keeps `memory`, the owner of [addr, addr + length), as `pinnedMemory` when the
+  // registration succeeds, and drops it when it fails.
+  int RunRegister(void* addr, size_t length, int access, std::shared_ptr<void> memory);
+  int RunDeregister();
+  // Teardown: waits for a request in flight, deregisters, and marks the region destroyed.
+  void Destroy();
+};
+
+struct MrBox : CoreBox<MrCore, HandleKind::kMemoryRegion> {
+  // The JS view over the registered bytes, referenced from the start of a registration until its
+  // deregistration succeeds, so the ArrayBuffer JS handed over stays alive while it is registered.
+  // The bytes are held apart from it, by the core (MrCore::pinnedMemory): a detach can take them
+  // away from the ArrayBuffer, and the core may outlive this box while verbs still points at them.
+  Napi::ObjectReference pinnedView;
+
+  void Unpin() { pinnedView.Reset(); }
+};
+
+// Exports mrCreate, mrQueueCreate, mrQueueFlush, mrRegister, mrDeregister, mrKeys, mrAddress and
+// mrState.
+void InitMemoryRegion(Napi::Env env, Napi::Object exports);
 
 }  // namespace ndkv

@@ -5,11 +5,24 @@
 
 #include <cerrno>
 
-#include "handles.h"
-#include "result_codes.h"
+#include "util/export_function.h"
+#include "util/result_codes.h"
+#include "util/weak_list.h"
 
 namespace ndkv {
 
+MwCore::~MwCore() { Destroy(); }
+
+int MwCore::Destroy() {
+  if (mw == nullptr) return 0;
+  int err = ibv_dealloc_mw(mw);
+  if (err == 0) mw = nullptr;
+  return err;
+}
+
+namespace {
+
+// (pd) → handle | errno | NativeResult. Type 2 windows: bound and invalidated by work requests.
 Napi::Value AllocMw(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& pd = UnwrapHandle<PdBox>(info[0])->core;
@@ -24,11 +37,19 @@ Napi::Value AllocMw(const Napi::CallbackInfo& info) {
   return NewHandle(env, new MwBox{core});
 }
 
+// (mw) → 0 | errno | NativeResult. Deallocating a bound window also unbinds it.
 Napi::Value DeallocMw(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<MwBox>(info[0])->core;
   if (core->mw == nullptr) return Napi::Number::New(env, kGone);
   return Napi::Number::New(env, core->Destroy());
+}
+
+}  // namespace
+
+void InitMemoryWindow(Napi::Env env, Napi::Object exports) {
+  ExportFunction<AllocMw>(env, exports, "mwAlloc");
+  ExportFunction<DeallocMw>(env, exports, "mwDealloc");
 }
 
 }  // namespace ndkv

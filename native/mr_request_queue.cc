@@ -1,8 +1,8 @@
+// The request threads of the memory-region request queue, and the delivery of their results to
+// JavaScript in batches (see mr_request_queue.h).
 #include "mr_request_queue.h"
 
 #include <algorithm>
-
-#include "handles.h"
 
 namespace ndkv {
 

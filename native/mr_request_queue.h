@@ -17,12 +17,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "tracked_tsfn.h"
-#include "verbs_objects.h"
+#include "memory_region.h"
+#include "util/tagged_handle.h"
+#include "util/tracked_tsfn.h"
 
 namespace ndkv {
-
-struct MrBox;
 
 // One queue per loaded copy of the facade (a process may load the JS package more than once, e.g.
 // a test runner's fresh module registry per file, while the addon is loaded once per environment).
@@ -106,6 +105,14 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   std::unordered_map<uint32_t, InFlight> inFlight_;
   TrackedTsfn deliver_;
   bool started_ = false;
+};
+
+// What a request-queue handle holds; collecting the handle shuts the queue down.
+struct MrQueueBox {
+  static constexpr napi_type_tag kTypeTag = TypeTagOf(HandleKind::kMrRequestQueue);
+  static constexpr const char* kTypeName = HandleKindName(HandleKind::kMrRequestQueue);
+  std::shared_ptr<MrRequestQueue> queue;
+  ~MrQueueBox() { queue->Shutdown(); }
 };
 
 }  // namespace ndkv

@@ -7,12 +7,78 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <utility>
 
-#include "handles.h"
-#include "qp_destroy_work.h"
-#include "result_codes.h"
+#include "util/export_function.h"
+#include "util/result_codes.h"
+#include "util/weak_list.h"
 
 namespace ndkv {
+
+QpCore::~QpCore() { Destroy(); }
+
+int QpCore::ToError() {
+  ibv_qp_attr attr = {};
+  attr.qp_state = IBV_QPS_ERR;
+  return ibv_modify_qp(qp, &attr, IBV_QP_STATE);
+}
+
+namespace {
+
+int ToErrorThenDestroy(QpCore& core) {
+  core.ToError();  // best effort: a QP that cannot change state is destroyed all the same
+  return ibv_destroy_qp(core.qp);
+}
+
+}  // namespace
+
+int QpCore::Destroy() {
+  if (qp == nullptr) return 0;
+  int err = ToErrorThenDestroy(*this);
+  if (err == 0) qp = nullptr;
+  return err;
+}
+
+void QpCore::BeginDeferredDestroy() {
+  destroying = true;
+  std::lock_guard<std::mutex> lock(mutex);
+  destroyRunning = true;
+}
+
+int QpCore::RunDeferredDestroy() {
+  int err = ToErrorThenDestroy(*this);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    destroyRunning = false;
+    destroyResult = err;
+  }
+  idle.notify_all();
+  return err;
+}
+
+// Also runs after teardown has taken the result (a completion that reaches an environment being
+// torn down): applying it twice is harmless, and a failed destroy leaves `qp` as teardown left it.
+void QpCore::FinishDeferredDestroy(int err) {
+  destroying = false;
+  if (err == 0) qp = nullptr;
+}
+
+void QpCore::AbandonDeferredDestroy() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    destroyRunning = false;
+  }
+  destroying = false;
+}
+
+void QpCore::WaitForDeferredDestroy() {
+  if (!destroying) return;
+  std::unique_lock<std::mutex> lock(mutex);
+  idle.wait(lock, [this] { return !destroyRunning; });
+  int err = destroyResult;
+  lock.unlock();
+  FinishDeferredDestroy(err);
+}
 
 namespace {
 
@@ -67,8 +133,33 @@ int ModifyToRts(ibv_qp* qp, uint32_t psn) {
                            IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
 }
 
-}  // namespace
+// The destroy of one queue pair, run on the libuv pool: on rxe, ibv_destroy_qp waits in the kernel
+// (about 50 s) while a type 2 memory window is still bound through the queue pair, and the event
+// loop must not wait with it. Execute only calls verbs through the QpCore (no Node-API); the
+// JS-thread half applies the result and calls `done(errno)` exactly once, always in a later turn of
+// the event loop than the request.
+class QpDestroyWork : public Napi::AsyncWorker {
+ public:
+  QpDestroyWork(Napi::Function done, std::shared_ptr<QpCore> core)
+      : Napi::AsyncWorker(done, "ndk-verbs:qp"), core_(std::move(core)) {}
 
+  void Execute() override { err_ = core_->RunDeferredDestroy(); }
+
+  void OnOK() override {
+    // The core first: the callback may throw, and may not run at all in an environment being torn
+    // down.
+    core_->FinishDeferredDestroy(err_);
+    Callback().Call({Napi::Number::New(Env(), err_)});
+  }
+
+ private:
+  // Keeps the verbs object (and through it its PD, CQs and device) alive while in flight, even if
+  // the handle is collected meanwhile.
+  std::shared_ptr<QpCore> core_;
+  int err_ = 0;
+};
+
+// (pd, recvCq, sendCq, recvDepth, sendDepth) → handle | errno | NativeResult: an RC QP in RESET.
 Napi::Value CreateQp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& pd = UnwrapHandle<PdBox>(info[0])->core;
@@ -115,6 +206,7 @@ Napi::Value CreateQp(const Napi::CallbackInfo& info) {
   return NewHandle(env, new QpBox{core});
 }
 
+// (qp) → { gid: Buffer(16), qpn, psn, port } | NativeResult
 Napi::Value QpLocalAddress(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<QpBox>(info[0])->core;
@@ -130,6 +222,7 @@ Napi::Value QpLocalAddress(const Napi::CallbackInfo& info) {
   return address;
 }
 
+// (qp, gid: Buffer(16), qpn, psn, port) → 0 | errno | NativeResult: RESET → INIT → RTR → RTS.
 Napi::Value QpConnect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<QpBox>(info[0])->core;
@@ -155,6 +248,7 @@ Napi::Value QpConnect(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, err);
 }
 
+// (qp) → 0 | errno | NativeResult: to the error state; outstanding requests flush.
 Napi::Value QpToError(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<QpBox>(info[0])->core;
@@ -162,6 +256,8 @@ Napi::Value QpToError(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, core->ToError());
 }
 
+// (qp, done) → Pending | NativeResult: error state, then ibv_destroy_qp, on the libuv pool;
+// done(errno) runs later. Gone once destroyed, Busy while a destroy is in flight.
 Napi::Value DestroyQp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<QpBox>(info[0])->core;
@@ -180,6 +276,16 @@ Napi::Value DestroyQp(const Napi::CallbackInfo& info) {
     throw;
   }
   return Napi::Number::New(env, kPending);
+}
+
+}  // namespace
+
+void InitQueuePair(Napi::Env env, Napi::Object exports) {
+  ExportFunction<CreateQp>(env, exports, "qpCreate");
+  ExportFunction<QpLocalAddress>(env, exports, "qpLocalAddress");
+  ExportFunction<QpConnect>(env, exports, "qpConnect");
+  ExportFunction<QpToError>(env, exports, "qpToError");
+  ExportFunction<DestroyQp>(env, exports, "qpDestroy");
 }
 
 }  // namespace ndkv

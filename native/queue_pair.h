@@ -1,18 +1,64 @@
+// A reliable-connected queue pair, a child of a protection domain that completes into one or two
+// completion queues. Creation, connection and destruction are in queue_pair.cc; posting work
+// requests on it is in queue_pair_post.cc.
 #pragma once
+#include <infiniband/verbs.h>
 #include <napi.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "completion_queue.h"
+#include "protection_domain.h"
+#include "util/tagged_handle.h"
 
 namespace ndkv {
 
-// (pd, recvCq, sendCq, recvDepth, sendDepth) → handle | errno | NativeResult: an RC QP in RESET.
-Napi::Value CreateQp(const Napi::CallbackInfo& info);
-// (qp) → { gid: Buffer(16), qpn, psn, port } | NativeResult
-Napi::Value QpLocalAddress(const Napi::CallbackInfo& info);
-// (qp, gid: Buffer(16), qpn, psn, port) → 0 | errno | NativeResult: RESET → INIT → RTR → RTS.
-Napi::Value QpConnect(const Napi::CallbackInfo& info);
-// (qp) → 0 | errno | NativeResult: to the error state; outstanding requests flush.
-Napi::Value QpToError(const Napi::CallbackInfo& info);
-// (qp, done) → Pending | NativeResult: error state, then ibv_destroy_qp, on the libuv pool;
-// done(errno) runs later. Gone once destroyed, Busy while a destroy is in flight.
-Napi::Value DestroyQp(const Napi::CallbackInfo& info);
+// Holds its PD and both CQs, so none of them is destroyed under it. `qp` and `destroying` belong to
+// the JS thread. A deferred destroy calls verbs on the pool (rxe may hold ibv_destroy_qp for ~50 s)
+// and reports back under `mutex`, so environment teardown can wait for it; the JS thread applies
+// its result when the completion runs.
+struct QpCore {
+  ibv_qp* qp = nullptr;     // null once destroyed
+  bool destroying = false;  // a deferred destroy owns `qp`: nothing else may reach verbs with it
+  uint32_t psn = 0;         // our initial packet sequence number, told to the peer
+  uint8_t port = 1;
+  std::shared_ptr<PdCore> pd;
+  std::shared_ptr<CqCore> recvCq;
+  std::shared_ptr<CqCore> sendCq;
+  std::mutex mutex;
+  std::condition_variable idle;
+  bool destroyRunning = false;  // under `mutex`: queued or running on the pool
+  int destroyResult = 0;        // under `mutex`: what the last deferred destroy returned
+  ~QpCore();
+
+  // The QP for a verbs call on the JS thread: null once destroyed or while a destroy owns it.
+  ibv_qp* Usable() const { return destroying ? nullptr : qp; }
+  // Moves the QP to the error state, so every outstanding request flushes into its CQs.
+  int ToError();
+  // ToError, then ibv_destroy_qp, on the calling thread. Returns 0 or the errno.
+  int Destroy();
+
+  // The deferred destroy, in three steps. JS thread, before queueing:
+  void BeginDeferredDestroy();
+  // Pool: ToError, then ibv_destroy_qp; `qp` itself is left to the JS thread. Returns 0 or the
+  // errno.
+  int RunDeferredDestroy();
+  // JS thread, with what RunDeferredDestroy returned.
+  void FinishDeferredDestroy(int err);
+  // JS thread: the work could not be queued after all; the QP is as it was.
+  void AbandonDeferredDestroy();
+  // Teardown: waits for a deferred destroy on the pool and takes its result.
+  void WaitForDeferredDestroy();
+};
+
+using QpBox = CoreBox<QpCore, HandleKind::kQueuePair>;
+
+// Exports qpCreate, qpLocalAddress, qpConnect, qpToError and qpDestroy (queue_pair.cc).
+void InitQueuePair(Napi::Env env, Napi::Object exports);
+// Exports qpPostSend, qpPostRecv, qpPostBindMw and qpPostLocalInvalidate (queue_pair_post.cc).
+void InitQueuePairPosting(Napi::Env env, Napi::Object exports);
 
 }  // namespace ndkv

@@ -13,9 +13,10 @@ npx --no-install prettier --check .
 npx --no-install madge --circular --no-spinner --extensions ts --ts-config tsconfig.json lib test bench examples
 npx --no-install jscpd --silent
 
-# The native sources may not exist yet; nullglob makes an absent pattern expand to nothing.
-shopt -s nullglob
-native_sources=(native/*.cc native/*.h)
+# The native sources, native/util/ included (globstar: ** reaches every folder below native/). They
+# may not exist yet; nullglob makes an absent pattern expand to nothing.
+shopt -s nullglob globstar
+native_sources=(native/**/*.cc native/**/*.h)
 if ((${#native_sources[@]} > 0)); then
   clang-format --dry-run -Werror "${native_sources[@]}"
 fi

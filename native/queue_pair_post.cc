@@ -1,16 +1,22 @@
-// Posting work requests. The local side of every request is checked here against the region's
-// live registration (same protection domain, range inside it), under the region's lock so a
-// deregistration cannot slip between the check and the post.
-#include "work_requests.h"
-
+// Posting work requests on a queue pair: sends, RDMA reads and writes, receives, and the binding
+// and invalidation of memory windows. The local side of every request is checked here against the
+// region's live registration (same protection domain, range inside it), under the region's lock so
+// a deregistration cannot slip between the check and the post.
 #include <cerrno>
+#include <mutex>
 
-#include "handles.h"
-#include "result_codes.h"
+#include "memory_region.h"
+#include "memory_window.h"
+#include "queue_pair.h"
+#include "util/export_function.h"
+#include "util/result_codes.h"
 
 namespace ndkv {
 
 namespace {
+
+// Operations of qpPostSend; mirrored by WorkOp in lib/native.ts.
+enum class WorkOp : int { kWrite = 0, kRead = 1, kSend = 2 };
 
 struct LocalSlice {
   std::shared_ptr<MrCore> mr;
@@ -53,8 +59,9 @@ int CheckSlice(const LocalSlice& slice, const PdCore* pd, ibv_sge* sge) {
   return kDone;
 }
 
-}  // namespace
-
+// (qp, op, wrId, mr, offset, length, remoteAddress: bigint, remoteToken) → 0 | errno |
+// NativeResult. One scatter/gather entry: `length` bytes at `offset` in the registered region
+// `mr` (same protection domain as the QP). remoteAddress/remoteToken are ignored for kSend.
 Napi::Value PostSend(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& qp = UnwrapHandle<QpBox>(info[0])->core;
@@ -103,6 +110,7 @@ Napi::Value PostSend(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, ibv_post_send(qp->qp, &wr, &bad));
 }
 
+// (qp, wrId, mr, offset, length) → 0 | errno | NativeResult
 Napi::Value PostRecv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& qp = UnwrapHandle<QpBox>(info[0])->core;
@@ -123,6 +131,7 @@ Napi::Value PostRecv(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, ibv_post_recv(qp->qp, &wr, &bad));
 }
 
+// (qp, mw, wrId, mr, offset, length, mwAccess) → [0, newRkey] | errno | NativeResult
 Napi::Value PostBindMw(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& qp = UnwrapHandle<QpBox>(info[0])->core;
@@ -163,6 +172,7 @@ Napi::Value PostBindMw(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// (qp, mw, wrId) → 0 | errno | NativeResult: IBV_WR_LOCAL_INV of the window's rkey
 Napi::Value PostLocalInvalidate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& qp = UnwrapHandle<QpBox>(info[0])->core;
@@ -177,6 +187,15 @@ Napi::Value PostLocalInvalidate(const Napi::CallbackInfo& info) {
   wr.invalidate_rkey = mw->mw->rkey;
   ibv_send_wr* bad = nullptr;
   return Napi::Number::New(env, ibv_post_send(qp->qp, &wr, &bad));
+}
+
+}  // namespace
+
+void InitQueuePairPosting(Napi::Env env, Napi::Object exports) {
+  ExportFunction<PostSend>(env, exports, "qpPostSend");
+  ExportFunction<PostRecv>(env, exports, "qpPostRecv");
+  ExportFunction<PostBindMw>(env, exports, "qpPostBindMw");
+  ExportFunction<PostLocalInvalidate>(env, exports, "qpPostLocalInvalidate");
 }
 
 }  // namespace ndkv
