@@ -59,6 +59,22 @@ int CheckSlice(const LocalSlice& slice, const PdCore* pd, ibv_sge* sge) {
   return kDone;
 }
 
+// Posts `wr` with its one scatter/gather entry, `slice`, through `post` (ibv_post_send or
+// ibv_post_recv). The region's lock is held from the check to the post, so its registration cannot
+// end in between.
+template <typename WorkRequest, typename Post>
+Napi::Value PostWithSlice(Napi::Env env, QpCore& qp, const LocalSlice& slice, WorkRequest& wr,
+                          Post post) {
+  ibv_sge sge = {};
+  std::lock_guard<std::mutex> lock(slice.mr->mutex);
+  int check = CheckSlice(slice, qp.pd.get(), &sge);
+  if (check != kDone) return Napi::Number::New(env, check);
+  wr.sg_list = &sge;
+  wr.num_sge = 1;
+  WorkRequest* bad = nullptr;
+  return Napi::Number::New(env, post(qp.qp, &wr, &bad));
+}
+
 // (qp, op, wrId, mr, offset, length, remoteAddress: bigint, remoteToken) → 0 | errno |
 // NativeResult. One scatter/gather entry: `length` bytes at `offset` in the registered region
 // `mr` (same protection domain as the QP). remoteAddress/remoteToken are ignored for kSend.
@@ -82,7 +98,6 @@ Napi::Value PostSend(const Napi::CallbackInfo& info) {
     }
   }
   ibv_send_wr wr = {};
-  ibv_sge sge = {};
   wr.wr_id = wrId;
   wr.send_flags = IBV_SEND_SIGNALED;
   switch (op) {
@@ -101,13 +116,9 @@ Napi::Value PostSend(const Napi::CallbackInfo& info) {
   wr.wr.rdma.remote_addr = remoteAddress;
   wr.wr.rdma.rkey = static_cast<uint32_t>(remoteToken);
   if (qp->Usable() == nullptr) return Napi::Number::New(env, kGone);
-  std::lock_guard<std::mutex> lock(slice.mr->mutex);
-  int check = CheckSlice(slice, qp->pd.get(), &sge);
-  if (check != kDone) return Napi::Number::New(env, check);
-  wr.sg_list = &sge;
-  wr.num_sge = 1;
-  ibv_send_wr* bad = nullptr;
-  return Napi::Number::New(env, ibv_post_send(qp->qp, &wr, &bad));
+  return PostWithSlice(env, *qp, slice, wr, [](ibv_qp* q, ibv_send_wr* w, ibv_send_wr** b) {
+    return ibv_post_send(q, w, b);
+  });
 }
 
 // (qp, wrId, mr, offset, length) → 0 | errno | NativeResult
@@ -120,15 +131,10 @@ Napi::Value PostRecv(const Napi::CallbackInfo& info) {
   if (read != kDone) return Napi::Number::New(env, read);
   if (qp->Usable() == nullptr) return Napi::Number::New(env, kGone);
   ibv_recv_wr wr = {};
-  ibv_sge sge = {};
   wr.wr_id = wrId;
-  std::lock_guard<std::mutex> lock(slice.mr->mutex);
-  int check = CheckSlice(slice, qp->pd.get(), &sge);
-  if (check != kDone) return Napi::Number::New(env, check);
-  wr.sg_list = &sge;
-  wr.num_sge = 1;
-  ibv_recv_wr* bad = nullptr;
-  return Napi::Number::New(env, ibv_post_recv(qp->qp, &wr, &bad));
+  return PostWithSlice(env, *qp, slice, wr, [](ibv_qp* q, ibv_recv_wr* w, ibv_recv_wr** b) {
+    return ibv_post_recv(q, w, b);
+  });
 }
 
 // (qp, mw, wrId, mr, offset, length, mwAccess) → [0, newRkey] | errno | NativeResult
