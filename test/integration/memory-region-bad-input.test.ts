@@ -26,9 +26,9 @@ import {
   openAdapter,
   ProtectionDomain,
 } from '../../lib';
-import { requireDevices } from './support/devices';
-import { waitFor } from './support/gc';
-import { kernelMrCount, kernelObjects } from './support/kernel';
+import { requireDevices } from '../support/devices';
+import { waitFor } from '../support/gc';
+import { kernelMrCount, kernelObjects } from '../support/kernel';
 
 const {
   STATUS_DEVICE_BUSY,

@@ -1,0 +1,74 @@
+/**
+ * The one check of a promise-API refusal: the call does not throw, its promise rejects, and the
+ * rejection is an `NdkError` with the expected status, code, errno and syscall.
+ */
+
+import { NdkError, ntStatusName } from '../../lib';
+
+/** What the `NdkError` must carry. Unset `code` means the status name; unset `errno` means none. */
+export interface ExpectedNdkError {
+  /** The NTSTATUS. */
+  readonly status: number;
+  /** `error.code`: the errno name for an error that came from verbs, else the status name. */
+  readonly code?: string;
+  /** `error.errno`, when verbs gave one (then `syscall` names the verbs call). */
+  readonly errno?: number;
+  readonly syscall?: string;
+  /** What was called, shown in a failure's diff. */
+  readonly what?: string;
+}
+
+/**
+ * Awaits the refusal of `call` (a function that starts the request, or its promise) and checks it
+ * is an `NdkError` as `expected` says (a bare number is the status). A synchronous throw from
+ * `call` fails the check: the promise API rejects, it never throws. Returns the error for further
+ * checks.
+ */
+export async function expectNdkError(
+  call: Promise<unknown> | (() => Promise<unknown>),
+  expected: number | ExpectedNdkError,
+): Promise<NdkError> {
+  const want: ExpectedNdkError = typeof expected === 'number' ? { status: expected } : expected;
+  let promise: Promise<unknown>;
+  if (typeof call === 'function') {
+    let thrown: unknown;
+    try {
+      promise = call();
+    } catch (error) {
+      thrown = error;
+      promise = Promise.resolve();
+    }
+    expect({ what: want.what, threw: thrown === undefined ? 'nothing' : String(thrown) }).toEqual({
+      what: want.what,
+      threw: 'nothing',
+    });
+    expect(promise).toBeInstanceOf(Promise);
+  } else {
+    promise = call;
+  }
+  const reason: unknown = await promise.then(
+    () => new Error('resolved, expected a rejection'),
+    (error: unknown) => error,
+  );
+  expect({ what: want.what, reason: reason instanceof NdkError ? 'NdkError' : String(reason) }).toEqual(
+    { what: want.what, reason: 'NdkError' },
+  );
+  const error = reason as NdkError;
+  const name = ntStatusName(want.status);
+  expect({
+    what: want.what,
+    status: ntStatusName(error.status),
+    statusName: error.statusName,
+    code: error.code,
+    errno: error.errno,
+    ...(want.syscall === undefined ? {} : { syscall: error.syscall }),
+  }).toEqual({
+    what: want.what,
+    status: name,
+    statusName: name,
+    code: want.code ?? name,
+    errno: want.errno,
+    ...(want.syscall === undefined ? {} : { syscall: want.syscall }),
+  });
+  return error;
+}
