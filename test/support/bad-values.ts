@@ -145,10 +145,7 @@ export const unregistrableMemory = {
   pooledAllocUnsafe: value("a slice of Node's Buffer pool (allocUnsafe)", () =>
     Buffer.allocUnsafe(64),
   ),
-  resizable: value(
-    'a resizable ArrayBuffer',
-    () => new ArrayBuffer(4096, { maxByteLength: 8192 }),
-  ),
+  resizable: value('a resizable ArrayBuffer', () => new ArrayBuffer(4096, { maxByteLength: 8192 })),
 } satisfies BadValueTable;
 
 /**

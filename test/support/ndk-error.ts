@@ -38,10 +38,12 @@ export async function expectNdkError(
       thrown = error;
       promise = Promise.resolve();
     }
-    expect({ what: want.what, threw: thrown === undefined ? 'nothing' : String(thrown) }).toEqual({
-      what: want.what,
-      threw: 'nothing',
-    });
+    expect({ what: want.what, threw: thrown === undefined ? 'nothing' : shown(thrown) }).toEqual(
+      {
+        what: want.what,
+        threw: 'nothing',
+      },
+    );
     expect(promise).toBeInstanceOf(Promise);
   } else {
     promise = call;
@@ -50,9 +52,10 @@ export async function expectNdkError(
     () => new Error('resolved, expected a rejection'),
     (error: unknown) => error,
   );
-  expect({ what: want.what, reason: reason instanceof NdkError ? 'NdkError' : String(reason) }).toEqual(
-    { what: want.what, reason: 'NdkError' },
-  );
+  expect({
+    what: want.what,
+    reason: reason instanceof NdkError ? 'NdkError' : String(reason),
+  }).toEqual({ what: want.what, reason: 'NdkError' });
   const error = reason as NdkError;
   const name = ntStatusName(want.status);
   expect({
@@ -71,4 +74,9 @@ export async function expectNdkError(
     ...(want.syscall === undefined ? {} : { syscall: want.syscall }),
   });
   return error;
+}
+
+// An exception or rejection reason as a failure message shows it.
+function shown(reason: unknown): string {
+  return reason instanceof Error ? `${reason.name}: ${reason.message}` : JSON.stringify(reason);
 }

@@ -33,3 +33,17 @@ export async function expectNdkRefusal(call: NdkCall, expected: number): Promise
   await nextTurn();
   expect(calls).toBe(0);
 }
+
+/** One row of a bad-input table: what is called, and the status it must be refused with. */
+export interface RefusalRow {
+  readonly name: string;
+  readonly expected: number;
+  readonly call: NdkCall;
+}
+
+/** The rows with their expected status's name beside, for `it.each(...)('$name → $status')`. */
+export function withStatusNames<Row extends { readonly expected: number }>(
+  rows: readonly Row[],
+): Array<Row & { status: string }> {
+  return rows.map((row) => ({ ...row, status: ntStatusName(row.expected) }));
+}

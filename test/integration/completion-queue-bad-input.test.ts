@@ -1,0 +1,274 @@
+/**
+ * Bad input to the completion-queue functions on real rxe devices: `NdkCreateCq`, `NdkArmCq`,
+ * `NdkGetCqResults`, `NdkCloseObject` on a queue, and `adapter.createCq()`. Each NDK-style call
+ * returns its documented NTSTATUS (a count, for `NdkGetCqResults`), never throws, calls no
+ * completion; the promise API rejects with an `NdkError` of the same status; the kernel holds no
+ * completion queue more than before.
+ *
+ * One NDK-mode queue holds one result (a receive flushed by its queue pair's close) through the
+ * whole file: bad polls must not take it, bad arms must not arm (its notification never runs).
+ */
+
+import {
+  Adapter,
+  type CompletionQueue,
+  type MemoryRegion,
+  NdkArmCq,
+  NdkCloseObject,
+  NdkCqNotifyType,
+  NdkCreateCq,
+  NdkCreateQp,
+  NdkGetCqResults,
+  type NdkOut,
+  NdkReceive,
+  type NdkResult,
+  NtStatus,
+  openAdapter,
+  type ProtectionDomain,
+  type QueuePair,
+} from '../../lib';
+import {
+  bad,
+  type BadValueRow,
+  notCounts,
+  notFunctions,
+  notObjects,
+  notOuts,
+  pick,
+  rowsOf,
+} from '../support/bad-values';
+import { requireDevices } from '../support/devices';
+import { kernelObjects } from '../support/kernel';
+import { expectNdkError } from '../support/ndk-error';
+import {
+  type AnyCompletion,
+  expectNdkRefusal,
+  type RefusalRow,
+  withStatusNames,
+} from '../support/ndk-refusal';
+
+const { STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } = NtStatus;
+const ANY = NdkCqNotifyType.NDK_CQ_NOTIFY_ANY;
+
+interface Fixture {
+  cqBaseline: number;
+  adapter: Adapter;
+  otherAdapter: Adapter;
+  closedAdapter: Adapter;
+  pd: ProtectionDomain;
+  region: MemoryRegion;
+  /** NDK mode; holds one result, its notification must never run. */
+  ndkCq: CompletionQueue;
+  notifications: number;
+  /** Made by the promise API: it drains itself. */
+  autoCq: CompletionQueue;
+  closedCq: CompletionQueue;
+  qp: QueuePair;
+}
+const f = {} as Fixture;
+
+function ndkCq(adapter: Adapter, notify: AnyCompletion = () => {}): CompletionQueue {
+  const out: NdkOut<CompletionQueue> = {};
+  expect(NdkCreateCq(adapter, 16, notify, null, () => {}, null, out)).toBe(NtStatus.STATUS_SUCCESS);
+  return out.value!;
+}
+
+beforeAll(async () => {
+  const [rxe0, rxe1] = requireDevices();
+  if (rxe1 === undefined) throw new Error('these tests need two RDMA devices (rxe0 and rxe1)');
+  f.cqBaseline = kernelObjects('cq').length;
+  f.adapter = await openAdapter(rxe0);
+  f.otherAdapter = await openAdapter(rxe1);
+  f.closedAdapter = await openAdapter(rxe0);
+  await f.closedAdapter.close();
+  f.pd = await f.adapter.createPd();
+  f.region = await f.pd.createMr();
+  await f.region.register(Buffer.alloc(4096));
+  f.notifications = 0;
+  f.ndkCq = ndkCq(f.adapter, () => f.notifications++);
+  f.autoCq = await f.adapter.createCq();
+  f.closedCq = ndkCq(f.adapter);
+  await f.closedCq.close();
+  f.qp = await f.pd.createQp(f.autoCq);
+
+  // One result for the NDK queue: a receive that its queue pair's close flushes.
+  const out: NdkOut<QueuePair> = {};
+  expect(NdkCreateQp(f.pd, f.ndkCq, f.autoCq, 'flushed', 4, 4, () => {}, null, out)).toBe(
+    NtStatus.STATUS_SUCCESS,
+  );
+  expect(NdkReceive(out.value!, 'the receive', { mr: f.region, length: 64 })).toBe(
+    NtStatus.STATUS_SUCCESS,
+  );
+  await out.value!.close();
+});
+
+afterAll(async () => {
+  await f.adapter?.close();
+  await f.otherAdapter?.close();
+});
+
+const lookAlike = (): unknown => Object.create(Adapter.prototype);
+
+/** Everything that is not an open adapter. */
+const notAdapters = (): BadValueRow[] => [
+  ...rowsOf(notObjects),
+  ['a ProtectionDomain', () => f.pd],
+  ['a CompletionQueue', () => f.autoCq],
+  ['a MemoryRegion', () => f.region],
+  ['a closed adapter', () => f.closedAdapter],
+  ['a look-alike Adapter', lookAlike],
+];
+
+/** Everything that is not an open completion queue. */
+const notCqs = (): BadValueRow[] => [
+  ...rowsOf(notObjects),
+  ['an Adapter', () => f.adapter],
+  ['a ProtectionDomain', () => f.pd],
+  ['a QueuePair', () => f.qp],
+  ['a MemoryRegion', () => f.region],
+  ['a closed CompletionQueue', () => f.closedCq],
+];
+
+// `{ depth: undefined }` is the default depth to `createCq`, but no depth to `NdkCreateCq`.
+const { undefined: _noDepth, ...definedNotCounts } = notCounts;
+/** Depths outside 1 … 65536, or no integer, but all given. */
+const badDefinedDepths: BadValueRow[] = [
+  ['0', () => 0],
+  ['65537', () => 0x10001],
+  ...rowsOf(definedNotCounts),
+];
+/** Depths `NdkCreateCq` refuses. */
+const badDepths: BadValueRow[] = [...badDefinedDepths, ...pick(notCounts, 'undefined')];
+
+const createCqRows: RefusalRow[] = [
+  ...notAdapters().map(([label, adapter]) => ({
+    name: `NdkCreateCq(adapter ${label})`,
+    expected: STATUS_INVALID_HANDLE,
+    call: (c: AnyCompletion, out: NdkOut<never>) =>
+      NdkCreateCq(bad(adapter()), 16, c, null, c, null, out),
+  })),
+  ...badDepths.map(([label, depth]) => ({
+    name: `NdkCreateCq(depth ${label})`,
+    expected: STATUS_INVALID_PARAMETER,
+    call: (c: AnyCompletion, out: NdkOut<never>) =>
+      NdkCreateCq(f.adapter, bad(depth()), c, null, c, null, out),
+  })),
+  ...rowsOf(notFunctions).map(([label, notify]) => ({
+    name: `NdkCreateCq(cqNotification ${label})`,
+    expected: STATUS_INVALID_PARAMETER,
+    call: (c: AnyCompletion, out: NdkOut<never>) =>
+      NdkCreateCq(f.adapter, 16, bad<AnyCompletion>(notify()), null, c, null, out),
+  })),
+  ...rowsOf(notFunctions).map(([label, completion]) => ({
+    name: `NdkCreateCq(createCompletion ${label})`,
+    expected: STATUS_INVALID_PARAMETER,
+    call: (c: AnyCompletion, out: NdkOut<never>) =>
+      NdkCreateCq(f.adapter, 16, c, null, bad(completion()), null, out),
+  })),
+  ...rowsOf(notOuts).map(([label, out]) => ({
+    name: `NdkCreateCq(out ${label})`,
+    expected: STATUS_INVALID_PARAMETER,
+    call: (c: AnyCompletion) => NdkCreateCq(f.adapter, 16, c, null, c, null, bad(out())),
+  })),
+];
+
+const armCqRows: RefusalRow[] = [
+  ...notCqs().map(([label, cq]) => ({
+    name: `NdkArmCq(cq ${label})`,
+    expected: STATUS_INVALID_HANDLE,
+    call: () => NdkArmCq(bad(cq()), ANY),
+  })),
+  {
+    name: 'NdkArmCq(a queue made by adapter.createCq(), which drains itself)',
+    expected: STATUS_INVALID_DEVICE_STATE,
+    call: () => NdkArmCq(f.autoCq, ANY),
+  },
+  ...[
+    ['3 (no NDK_CQ_NOTIFY_* value)', () => 3] as const,
+    ...pick(notCounts, 'minusOne', 'fraction', 'nan', 'numericString', 'null', 'undefined'),
+  ].map(([label, type]) => ({
+    name: `NdkArmCq(triggerType ${label})`,
+    expected: STATUS_INVALID_PARAMETER,
+    call: () => NdkArmCq(f.ndkCq, bad(type())),
+  })),
+];
+
+const closeRows: RefusalRow[] = [
+  {
+    name: 'NdkCloseObject(a closed CompletionQueue)',
+    expected: STATUS_INVALID_HANDLE,
+    call: (c) => NdkCloseObject(f.closedCq, c),
+  },
+  ...rowsOf(notFunctions).map(([label, completion]) => ({
+    name: `NdkCloseObject(an open CompletionQueue, closeCompletion ${label})`,
+    expected: STATUS_INVALID_PARAMETER,
+    call: () => NdkCloseObject(f.ndkCq, bad<AnyCompletion>(completion())),
+  })),
+];
+
+describe.each([
+  ['NdkCreateCq', createCqRows],
+  ['NdkArmCq', armCqRows],
+  ['NdkCloseObject on a completion queue', closeRows],
+] as const)('%s with bad input', (_fn, rows) => {
+  it.each(withStatusNames(rows))('$name → $status', (row) =>
+    expectNdkRefusal(row.call, row.expected),
+  );
+});
+
+describe('NdkGetCqResults with bad input returns 0 and takes nothing', () => {
+  const rows: Array<readonly [string, () => number]> = [
+    ...notCqs().map(
+      ([label, cq]) => [`cq ${label}`, () => NdkGetCqResults(bad(cq()), [], 4)] as const,
+    ),
+    ...[...rowsOf(notObjects), ['an array-like { length: 4 }', () => ({ length: 4 })] as const].map(
+      ([label, results]) =>
+        [`results ${label}`, () => NdkGetCqResults(f.ndkCq, bad(results()), 4)] as const,
+    ),
+    ...[['0', () => 0] as const, ...rowsOf(notCounts)].map(
+      ([label, max]) =>
+        [`maxResults ${label}`, () => NdkGetCqResults(f.ndkCq, [], bad(max()))] as const,
+    ),
+  ];
+  it.each(rows)('NdkGetCqResults(%s) → 0', (_label, call) => {
+    let count: number | undefined;
+    expect(() => {
+      count = call();
+    }).not.toThrow();
+    expect(count).toBe(0);
+  });
+
+  it('the result the bad polls were refused is still there, and no bad arm armed the queue', async () => {
+    const results: NdkResult[] = [];
+    expect(NdkGetCqResults(f.ndkCq, results, 4)).toBe(1);
+    expect(results).toMatchObject([
+      { requestContext: 'the receive', qpContext: 'flushed', type: 'receive' },
+    ]);
+    expect(results[0].status).toBe(NtStatus.STATUS_CANCELLED);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(f.notifications).toBe(0);
+  });
+});
+
+describe('adapter.createCq() with bad input rejects with an NdkError', () => {
+  it.each([
+    ...pick(notObjects, 'null', 'number', 'string').map(
+      ([label, options]) => [`options ${label}`, () => f.adapter.createCq(bad(options()))] as const,
+    ),
+    ...badDefinedDepths.map(
+      ([label, depth]) =>
+        [`{ depth: ${label} }`, () => f.adapter.createCq({ depth: bad(depth()) })] as const,
+    ),
+  ])('createCq(%s) → STATUS_INVALID_PARAMETER', (what, call) =>
+    expectNdkError(call, { status: STATUS_INVALID_PARAMETER, what }).then(() => undefined),
+  );
+
+  it('createCq() on a closed adapter → STATUS_INVALID_HANDLE', async () => {
+    await expectNdkError(() => f.closedAdapter.createCq(), STATUS_INVALID_HANDLE);
+  });
+});
+
+it('no refusal left a completion queue in the kernel', () => {
+  // The fixture's own: the NDK queue and the self-draining one.
+  expect(kernelObjects('cq').length).toBe(f.cqBaseline + 2);
+});

@@ -1,0 +1,479 @@
+/**
+ * Bad input to the memory-window functions on real rxe devices: `NdkCreateMw`, `NdkBind`,
+ * `NdkInvalidate`, `NdkGetRemoteTokenFromMw`, `NdkCloseObject` on a window, and their promise-API
+ * counterparts (`pd.createMw`, `qp.bind`, `qp.invalidate`, `mw.remoteToken`). Each NDK-style call
+ * returns its documented NTSTATUS, never throws and calls no completion; the promise API rejects
+ * with an `NdkError` of the same status. The window under test is in rxe0's PD and binds through
+ * the rxe0 side of a pair connected to rxe1; rxe1's objects stand in for foreign ones.
+ *
+ * Windows are closed before queue pairs: rxe holds a queue pair's destroy while a window is still
+ * bound through it.
+ */
+
+import {
+  type MemoryRegion,
+  MemoryWindow,
+  NdkBind,
+  NdkCloseObject,
+  NdkCreateMw,
+  NdkGetRemoteTokenFromMw,
+  NdkInvalidate,
+  NdkMrFlags,
+  type NdkOut,
+  NtStatus,
+  type ProtectionDomain,
+  type QueuePair,
+} from '../../lib';
+import {
+  bad,
+  type BadValueRow,
+  badFlags,
+  notCounts,
+  notFunctions,
+  notObjects,
+  notOuts,
+  rowsOf,
+} from '../support/bad-values';
+import { waitFor } from '../support/gc';
+import { kernelLeftovers } from '../support/kernel';
+import { expectNdkError } from '../support/ndk-error';
+import {
+  type AnyCompletion,
+  expectNdkRefusal,
+  type RefusalRow,
+  withStatusNames,
+} from '../support/ndk-refusal';
+import { closePeers, connectedPair, openPeers, REMOTE_ACCESS, type Side } from '../support/peers';
+
+const {
+  STATUS_DEVICE_BUSY,
+  STATUS_INVALID_BUFFER_SIZE,
+  STATUS_INVALID_DEVICE_STATE,
+  STATUS_INVALID_HANDLE,
+  STATUS_INVALID_PARAMETER,
+} = NtStatus;
+const REMOTE_READ = NdkMrFlags.NDK_MR_FLAG_ALLOW_REMOTE_READ;
+const REGION_BYTES = 16384;
+
+interface Fixture {
+  local: Side;
+  remote: Side;
+  /** rxe0 side of a connected pair: the windows bind through it. */
+  qp: QueuePair;
+  /** rxe1 side of the pair. */
+  peer: QueuePair;
+  unconnected: QueuePair;
+  closedQp: QueuePair;
+  /** rxe0, local PD, registered for remote access. */
+  region: MemoryRegion;
+  freshRegion: MemoryRegion;
+  closedRegion: MemoryRegion;
+  /** rxe1, registered for remote access. */
+  peerRegion: MemoryRegion;
+  otherPd: ProtectionDomain;
+  otherPdRegion: MemoryRegion;
+  /** rxe0, local PD, unbound: every refused bind names it. */
+  window: MemoryWindow;
+  closedWindow: MemoryWindow;
+  /** Of another PD of rxe0, and of rxe1. */
+  otherPdWindow: MemoryWindow;
+  peerWindow: MemoryWindow;
+  closedPd: ProtectionDomain;
+}
+const f = {} as Fixture;
+let afterSetUp: ReturnType<typeof kernelLeftovers>;
+
+async function registered(pd: ProtectionDomain, length = 4096): Promise<MemoryRegion> {
+  const mr = await pd.createMr();
+  await mr.register(Buffer.alloc(length), { flags: REMOTE_ACCESS });
+  return mr;
+}
+
+beforeAll(async () => {
+  const { local, remote } = await openPeers();
+  f.local = local;
+  f.remote = remote;
+  ({ responder: f.qp, requester: f.peer } = await connectedPair(local, remote));
+  f.unconnected = await local.pd.createQp(local.cq);
+  f.closedQp = await local.pd.createQp(local.cq);
+  await f.closedQp.close();
+  f.region = await registered(local.pd, REGION_BYTES);
+  f.freshRegion = await local.pd.createMr();
+  f.closedRegion = await registered(local.pd);
+  await f.closedRegion.close();
+  f.peerRegion = await registered(remote.pd);
+  f.otherPd = await local.adapter.createPd();
+  f.otherPdRegion = await registered(f.otherPd);
+  f.window = await local.pd.createMw();
+  f.closedWindow = await local.pd.createMw();
+  await f.closedWindow.close();
+  f.otherPdWindow = await f.otherPd.createMw();
+  f.peerWindow = await remote.pd.createMw();
+  f.closedPd = await local.adapter.createPd();
+  await f.closedPd.close();
+  afterSetUp = kernelLeftovers();
+});
+
+afterAll(async () => {
+  for (const mw of [f.window, f.otherPdWindow, f.peerWindow]) await mw?.close();
+  await f.unconnected?.close();
+  await closePeers(f.local, f.remote);
+});
+
+// ---- the bad values that need the fixture ----
+
+const notQps = (): BadValueRow[] => [
+  ...rowsOf(notObjects),
+  ['a ProtectionDomain', () => f.local.pd],
+  ['a MemoryRegion', () => f.region],
+  ['a MemoryWindow', () => f.window],
+  ['a closed QueuePair', () => f.closedQp],
+];
+
+const notWindows = (): BadValueRow[] => [
+  ...rowsOf(notObjects),
+  ['a MemoryRegion', () => f.region],
+  ['a QueuePair', () => f.qp],
+  ['a closed MemoryWindow', () => f.closedWindow],
+  ['a look-alike MemoryWindow', () => Object.create(MemoryWindow.prototype) as unknown],
+];
+
+const notPds = (): BadValueRow[] => [
+  ...rowsOf(notObjects),
+  ['an Adapter', () => f.local.adapter],
+  ['a MemoryWindow', () => f.window],
+  ['a closed ProtectionDomain', () => f.closedPd],
+];
+
+// `offset: undefined` is offset 0 to a bind.
+const { undefined: _offsetZero, ...definedNotCounts } = notCounts;
+
+/** `[label, mr, offset, length, status]`: a bind of the unbound window over them is refused. */
+type Slice = readonly [string, () => unknown, () => unknown, () => unknown, number];
+const badSlices = (): Slice[] => [
+  ...rowsOf(notObjects).map(([label, mr]): Slice => [
+    `mr ${label}`,
+    mr,
+    () => 0,
+    () => 64,
+    STATUS_INVALID_PARAMETER,
+  ]),
+  ['mr a ProtectionDomain', () => f.local.pd, () => 0, () => 64, STATUS_INVALID_PARAMETER],
+  ['mr a MemoryWindow', () => f.window, () => 0, () => 64, STATUS_INVALID_PARAMETER],
+  ['mr never registered', () => f.freshRegion, () => 0, () => 64, STATUS_INVALID_DEVICE_STATE],
+  ['mr closed', () => f.closedRegion, () => 0, () => 64, STATUS_INVALID_DEVICE_STATE],
+  [
+    'mr of another PD of the same adapter',
+    () => f.otherPdRegion,
+    () => 0,
+    () => 64,
+    STATUS_INVALID_PARAMETER,
+  ],
+  [
+    'mr of the other adapter (rxe1)',
+    () => f.peerRegion,
+    () => 0,
+    () => 64,
+    STATUS_INVALID_PARAMETER,
+  ],
+  ...rowsOf(definedNotCounts).map(([label, offset]): Slice => [
+    `offset ${label}`,
+    () => f.region,
+    offset,
+    () => 64,
+    STATUS_INVALID_PARAMETER,
+  ]),
+  ...rowsOf(notCounts).map(([label, length]): Slice => [
+    `length ${label}`,
+    () => f.region,
+    () => 0,
+    length,
+    STATUS_INVALID_PARAMETER,
+  ]),
+  [
+    'one byte beyond the region',
+    () => f.region,
+    () => 0,
+    () => REGION_BYTES + 1,
+    STATUS_INVALID_BUFFER_SIZE,
+  ],
+  [
+    'offset at the end of the region',
+    () => f.region,
+    () => REGION_BYTES,
+    () => 1,
+    STATUS_INVALID_BUFFER_SIZE,
+  ],
+];
+
+/** Bind flags that grant no remote access, or are no flag word. */
+const badBindFlags: BadValueRow[] = [
+  ['0', () => 0],
+  ['LOCAL_WRITE only', () => NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE],
+  ...rowsOf(badFlags),
+];
+
+// ---- NDK style ----
+
+const createMwRows = (): RefusalRow[] => [
+  ...notPds().map(([label, pd]) => ({
+    name: `NdkCreateMw(pd ${label})`,
+    expected: STATUS_INVALID_HANDLE,
+    call: (c: AnyCompletion, out: NdkOut<never>) => NdkCreateMw(bad(pd()), c, null, out),
+  })),
+  ...rowsOf(notFunctions).map(([label, completion]) => ({
+    name: `NdkCreateMw(createCompletion ${label})`,
+    expected: STATUS_INVALID_PARAMETER,
+    call: (_c: AnyCompletion, out: NdkOut<never>) =>
+      NdkCreateMw(f.local.pd, bad(completion()), null, out),
+  })),
+  ...rowsOf(notOuts).map(([label, out]) => ({
+    name: `NdkCreateMw(out ${label})`,
+    expected: STATUS_INVALID_PARAMETER,
+    call: (c: AnyCompletion) => NdkCreateMw(f.local.pd, c, null, bad(out())),
+  })),
+];
+
+const bindRows = (): RefusalRow[] => [
+  ...notQps().map(([label, qp]) => ({
+    name: `NdkBind(qp ${label})`,
+    expected: STATUS_INVALID_HANDLE,
+    call: () => NdkBind(bad(qp()), 'ctx', f.region, f.window, 0, 64, REMOTE_READ),
+  })),
+  ...notWindows().map(([label, mw]) => ({
+    name: `NdkBind(mw ${label})`,
+    expected: STATUS_INVALID_HANDLE,
+    call: () => NdkBind(f.qp, 'ctx', f.region, bad(mw()), 0, 64, REMOTE_READ),
+  })),
+  ...badSlices().map(([label, mr, offset, length, expected]) => ({
+    name: `NdkBind(${label})`,
+    expected,
+    call: () =>
+      NdkBind(f.qp, 'ctx', bad(mr()), f.window, bad(offset()), bad(length()), REMOTE_READ),
+  })),
+  ...badBindFlags.map(([label, flags]) => ({
+    name: `NdkBind(flags ${label})`,
+    expected: STATUS_INVALID_PARAMETER,
+    call: () => NdkBind(f.qp, 'ctx', f.region, f.window, 0, 64, bad(flags())),
+  })),
+  {
+    name: 'NdkBind(a window of another PD of the same adapter)',
+    expected: STATUS_INVALID_PARAMETER,
+    call: () => NdkBind(f.qp, 'ctx', f.region, f.otherPdWindow, 0, 64, REMOTE_READ),
+  },
+  {
+    name: 'NdkBind(a window of the other adapter (rxe1))',
+    expected: STATUS_INVALID_PARAMETER,
+    call: () => NdkBind(f.qp, 'ctx', f.region, f.peerWindow, 0, 64, REMOTE_READ),
+  },
+  {
+    name: 'NdkBind(a queue pair never connected)',
+    expected: STATUS_INVALID_DEVICE_STATE,
+    call: () => NdkBind(f.unconnected, 'ctx', f.region, f.window, 0, 64, REMOTE_READ),
+  },
+];
+
+const invalidateRows = (): RefusalRow[] => [
+  ...notQps().map(([label, qp]) => ({
+    name: `NdkInvalidate(qp ${label})`,
+    expected: STATUS_INVALID_HANDLE,
+    call: () => NdkInvalidate(bad(qp()), 'ctx', f.window),
+  })),
+  ...notWindows().map(([label, mw]) => ({
+    name: `NdkInvalidate(mw ${label})`,
+    expected: STATUS_INVALID_HANDLE,
+    call: () => NdkInvalidate(f.qp, 'ctx', bad(mw())),
+  })),
+  {
+    name: 'NdkInvalidate(a window never bound)',
+    expected: STATUS_INVALID_DEVICE_STATE,
+    call: () => NdkInvalidate(f.qp, 'ctx', f.window),
+  },
+];
+
+const tokenRows = (): RefusalRow[] => [
+  ...notWindows().map(([label, mw]) => ({
+    name: `NdkGetRemoteTokenFromMw(mw ${label})`,
+    expected: STATUS_INVALID_HANDLE,
+    call: (_c: AnyCompletion, out: NdkOut<never>) => NdkGetRemoteTokenFromMw(bad(mw()), out),
+  })),
+  ...rowsOf(notOuts).map(([label, out]) => ({
+    name: `NdkGetRemoteTokenFromMw(out ${label})`,
+    expected: STATUS_INVALID_PARAMETER,
+    call: () => NdkGetRemoteTokenFromMw(f.window, bad(out())),
+  })),
+  {
+    name: 'NdkGetRemoteTokenFromMw(a window never bound)',
+    expected: STATUS_INVALID_DEVICE_STATE,
+    call: (_c: AnyCompletion, out: NdkOut<never>) => NdkGetRemoteTokenFromMw(f.window, out),
+  },
+];
+
+const closeRows = (): RefusalRow[] => [
+  {
+    name: 'NdkCloseObject(a closed MemoryWindow)',
+    expected: STATUS_INVALID_HANDLE,
+    call: (c) => NdkCloseObject(f.closedWindow, c),
+  },
+  ...rowsOf(notFunctions).map(([label, completion]) => ({
+    name: `NdkCloseObject(an open MemoryWindow, closeCompletion ${label})`,
+    expected: STATUS_INVALID_PARAMETER,
+    call: () => NdkCloseObject(f.window, bad<AnyCompletion>(completion())),
+  })),
+];
+
+describe.each([
+  ['NdkCreateMw', createMwRows],
+  ['NdkBind', bindRows],
+  ['NdkInvalidate', invalidateRows],
+  ['NdkGetRemoteTokenFromMw', tokenRows],
+  ['NdkCloseObject on a memory window', closeRows],
+] as const)('%s with bad input', (_fn, rows) => {
+  it.each(withStatusNames(rows()))('$name → $status', (row) =>
+    expectNdkRefusal(row.call, row.expected),
+  );
+});
+
+// ---- promise API ----
+
+describe('the promise API with bad input rejects with an NdkError', () => {
+  const rejections = (): Array<readonly [string, () => Promise<unknown>, number]> => [
+    ['pd.createMw() on a closed PD', () => f.closedPd.createMw(), STATUS_INVALID_HANDLE],
+    ...notWindows().map(
+      ([label, mw]) =>
+        [
+          `qp.bind(${label}, …)`,
+          () => f.qp.bind(bad(mw()), { mr: f.region, length: 64 }, REMOTE_READ),
+          STATUS_INVALID_HANDLE,
+        ] as const,
+    ),
+    [
+      'qp.bind() on a closed QP',
+      () => f.closedQp.bind(f.window, { mr: f.region, length: 64 }, REMOTE_READ),
+      STATUS_INVALID_HANDLE,
+    ],
+    ...badSlices().map(
+      ([label, mr, offset, length, expected]) =>
+        [
+          `qp.bind(mw, { ${label} })`,
+          () =>
+            f.qp.bind(f.window, bad({ mr: mr(), offset: offset(), length: length() }), REMOTE_READ),
+          expected,
+        ] as const,
+    ),
+    ...badBindFlags.map(
+      ([label, flags]) =>
+        [
+          `qp.bind(mw, sge, flags ${label})`,
+          () => f.qp.bind(f.window, { mr: f.region, length: 64 }, bad(flags())),
+          STATUS_INVALID_PARAMETER,
+        ] as const,
+    ),
+    [
+      'qp.bind(a window of rxe1, …)',
+      () => f.qp.bind(f.peerWindow, { mr: f.region, length: 64 }, REMOTE_READ),
+      STATUS_INVALID_PARAMETER,
+    ],
+    [
+      'qp.bind() on a QP never connected',
+      () => f.unconnected.bind(f.window, { mr: f.region, length: 64 }, REMOTE_READ),
+      STATUS_INVALID_DEVICE_STATE,
+    ],
+    // The scatter/gather entry is an argument like any other: refused, not a TypeError thrown.
+    ...rowsOf(notObjects).map(
+      ([label, local]) =>
+        [
+          `qp.bind(mw, sge ${label}, flags)`,
+          () => f.qp.bind(f.window, bad(local()), REMOTE_READ),
+          STATUS_INVALID_PARAMETER,
+        ] as const,
+    ),
+    ...notWindows().map(
+      ([label, mw]) =>
+        [
+          `qp.invalidate(${label})`,
+          () => f.qp.invalidate(bad(mw())),
+          STATUS_INVALID_HANDLE,
+        ] as const,
+    ),
+    [
+      'qp.invalidate(a window never bound)',
+      () => f.qp.invalidate(f.window),
+      STATUS_INVALID_DEVICE_STATE,
+    ],
+    [
+      'qp.invalidate() on a closed QP',
+      () => f.closedQp.invalidate(f.window),
+      STATUS_INVALID_HANDLE,
+    ],
+  ];
+
+  it.each(rejections().map(([what, call, expected]) => ({ what, call, expected })))(
+    '$what',
+    async ({ what, call, expected }) => {
+      await expectNdkError(call, { status: expected, what });
+    },
+  );
+
+  it.each([
+    ['a window never bound', () => f.window, STATUS_INVALID_DEVICE_STATE],
+    ['a closed window', () => f.closedWindow, STATUS_INVALID_HANDLE],
+  ] as const)('mw.remoteToken of %s throws an NdkError', async (_what, mw, expected) => {
+    await expectNdkError(new Promise((resolve) => resolve(mw().remoteToken)), expected);
+  });
+});
+
+// ---- refusals that depend on a binding ----
+
+describe('a bound window', () => {
+  it('refuses a second bind and a request while one is pending; the refusals change nothing', async () => {
+    const bound = f.qp.bind(f.window, { mr: f.region, length: 4096 }, REMOTE_READ);
+    // The bind is posted, not complete: a second bind or an invalidation is busy.
+    await expectNdkRefusal(
+      () => NdkBind(f.qp, 'ctx', f.region, f.window, 0, 64, REMOTE_READ),
+      STATUS_DEVICE_BUSY,
+    );
+    await bound;
+    const token = f.window.remoteToken;
+    await expectNdkRefusal(
+      () => NdkBind(f.qp, 'ctx', f.region, f.window, 0, 64, REMOTE_READ),
+      STATUS_INVALID_DEVICE_STATE,
+    );
+    await expectNdkError(
+      () => f.qp.bind(f.window, { mr: f.region, length: 64 }, REMOTE_READ),
+      STATUS_INVALID_DEVICE_STATE,
+    );
+    expect(f.window.isBound).toBe(true);
+    expect(f.window.remoteToken).toBe(token);
+
+    const invalidated = f.qp.invalidate(f.window);
+    await expectNdkRefusal(() => NdkInvalidate(f.qp, 'ctx', f.window), STATUS_DEVICE_BUSY);
+    await invalidated;
+    expect(f.window.isBound).toBe(false);
+  });
+
+  it('is not invalidated through a queue pair of the other adapter (rxe1)', async () => {
+    // A pair of its own: if the request were posted, its failure would leave the pair in error.
+    const pair = await connectedPair(f.local, f.remote);
+    await pair.responder.bind(f.window, { mr: f.region, length: 4096 }, REMOTE_READ);
+    const token = f.window.remoteToken;
+    try {
+      await expectNdkRefusal(
+        () => NdkInvalidate(pair.requester, 'foreign', f.window),
+        STATUS_INVALID_PARAMETER,
+      );
+      // Whatever the answer, once the requests have settled the window must still be bound.
+      expect(await waitFor(() => pair.requester.outstanding === 0, 5000)).toBe(true);
+      expect(f.window.isBound).toBe(true);
+      expect(f.window.remoteToken).toBe(token);
+    } finally {
+      await pair.responder.invalidate(f.window).catch(() => undefined);
+    }
+    expect(f.window.isBound).toBe(false);
+  });
+});
+
+it('the refusals left nothing in the kernel', () => {
+  // Beyond the set-up's: the pair the last test connected, closed in afterAll.
+  expect(kernelLeftovers()).toEqual({ ...afterSetUp, qp: afterSetUp.qp + 2 });
+});
