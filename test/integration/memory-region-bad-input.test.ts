@@ -46,7 +46,8 @@ import {
 import { requireDevices } from '../support/devices';
 import { waitFor } from '../support/gc';
 import { kernelMrCount, kernelObjects } from '../support/kernel';
-import { expectNdkError } from '../support/ndk-error';
+import { expectNdkError, expectNdkErrors } from '../support/ndk-error';
+import { type AnyCompletion, expectNdkRefusals, type RefusalRow } from '../support/ndk-refusal';
 
 const {
   STATUS_DEVICE_BUSY,
@@ -60,9 +61,6 @@ const {
 const LOCAL_WRITE = NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE;
 const { ENODEV } = constants.errno;
 const MEMORY_BYTES = 8192;
-
-/** Any callback shape: NDK request, create and close completions. */
-type AnyCompletion = (...args: unknown[]) => void;
 
 // ---- the objects the matrix uses, built once in beforeAll ----
 
@@ -204,14 +202,7 @@ afterAll(async () => {
 
 // ---- the matrix ----
 
-interface Row {
-  readonly name: string;
-  readonly expected: number;
-  /** Makes the call; `completion` must never be called, `out` must stay empty. */
-  readonly call: (completion: AnyCompletion, out: NdkOut<never>) => number;
-  /** Extra checks that the call changed nothing. */
-  readonly after?: () => void;
-}
+type Row = RefusalRow;
 
 type Named = BadValueRow;
 
@@ -497,25 +488,7 @@ const closeRows: Row[] = [
   })),
 ];
 
-async function runRow(row: Row): Promise<void> {
-  let calls = 0;
-  const completion: AnyCompletion = () => {
-    calls++;
-    strayCompletions.push(row.name);
-  };
-  const out: NdkOut<never> = {};
-  let status: number | undefined;
-  expect(() => {
-    status = row.call(completion, out);
-  }).not.toThrow();
-  expect(ntStatusName(status!)).toBe(ntStatusName(row.expected));
-  expect(out.value).toBeUndefined();
-  row.after?.();
-  await nextTurn();
-  expect(calls).toBe(0);
-}
-
-describe.each([
+it.each([
   ['NdkOpenAdapter', openAdapterRows],
   ['NdkCreatePd', createPdRows],
   ['NdkCreateMr', createMrRows],
@@ -523,12 +496,9 @@ describe.each([
   ['NdkDeregisterMr', deregisterRows],
   ['NdkGetLocalTokenFromMr / NdkGetRemoteTokenFromMr', tokenRows],
   ['NdkCloseObject', closeRows],
-] as const)('%s with bad input', (_fn, rows) => {
-  it.each(rows.map((row) => ({ ...row, status: ntStatusName(row.expected) })))(
-    '$name → $status',
-    runRow,
-  );
-});
+] as const)('%s refuses every bad input with its documented status', (_fn, rows) =>
+  expectNdkRefusals(rows),
+);
 
 describe('requests on a region with a request pending (rxe1, deferred)', () => {
   it('answer STATUS_DEVICE_BUSY, tokens STATUS_INVALID_DEVICE_STATE; close waits and is last', async () => {
@@ -721,19 +691,21 @@ describe('the promise API with bad input rejects with an NdkError', () => {
     },
   ];
 
-  it.each(rows.map((row) => ({ ...row, status: ntStatusName(row.expected) })))(
-    '$name → $status',
-    async (row) => {
-      await expectNdkError(row.call, {
-        status: row.expected,
-        code: row.code,
-        errno: row.errno,
-        syscall: row.errno === undefined ? undefined : 'ibv_open_device',
-        what: row.name,
-      });
-      row.after?.();
-    },
-  );
+  it('rejects every bad input with an NdkError of the documented status, changing nothing', async () => {
+    await expectNdkErrors(
+      rows.map((row) => ({
+        name: row.name,
+        call: row.call,
+        expected: {
+          status: row.expected,
+          code: row.code,
+          errno: row.errno,
+          syscall: row.errno === undefined ? undefined : 'ibv_open_device',
+        },
+      })),
+    );
+    for (const row of rows) row.after?.();
+  });
 
   it.each([
     ['localToken', 'a region never registered', () => f.mrFresh, STATUS_INVALID_DEVICE_STATE],
@@ -839,10 +811,7 @@ describe('look-alike objects, detached memory and null options', () => {
       call: (c) => NdkRegisterMr(f.mrFresh, viewOfDetached(), 1, 1, c),
     },
   ];
-  it.each(rows.map((row) => ({ ...row, status: ntStatusName(row.expected) })))(
-    '$name → $status',
-    runRow,
-  );
+  it('are refused with their documented status', () => expectNdkRefusals(rows));
 
   it.each([
     ['mr.register(memory, null)', () => f.mrFresh.register(Buffer.alloc(64), bad(null))],

@@ -38,12 +38,10 @@ export async function expectNdkError(
       thrown = error;
       promise = Promise.resolve();
     }
-    expect({ what: want.what, threw: thrown === undefined ? 'nothing' : shown(thrown) }).toEqual(
-      {
-        what: want.what,
-        threw: 'nothing',
-      },
-    );
+    expect({ what: want.what, threw: thrown === undefined ? 'nothing' : shown(thrown) }).toEqual({
+      what: want.what,
+      threw: 'nothing',
+    });
     expect(promise).toBeInstanceOf(Promise);
   } else {
     promise = call;
@@ -79,4 +77,58 @@ export async function expectNdkError(
 // An exception or rejection reason as a failure message shows it.
 function shown(reason: unknown): string {
   return reason instanceof Error ? `${reason.name}: ${reason.message}` : JSON.stringify(reason);
+}
+
+/** One promise-API call of a table, and the refusal it must end in. */
+export interface RejectionRow {
+  readonly name: string;
+  readonly call: () => Promise<unknown>;
+  readonly expected: number | ExpectedNdkError;
+}
+
+/**
+ * Starts every call of `rows` and checks each rejects as expected, as one map from row name to
+ * outcome: a failure lists every row that did otherwise (threw, resolved, rejected with something
+ * else, or with another status, code or errno). One test for a whole table, as for
+ * `expectNdkRefusals`.
+ */
+export async function expectNdkErrors(rows: readonly RejectionRow[]): Promise<void> {
+  const outcomes: Record<string, string> = {};
+  const expected: Record<string, string> = {};
+  for (const row of rows) {
+    const want = typeof row.expected === 'number' ? { status: row.expected } : row.expected;
+    expected[row.name] = describeNdkError(want);
+    let promise: Promise<unknown>;
+    try {
+      promise = row.call();
+    } catch (error) {
+      outcomes[row.name] = `threw ${shown(error)}`;
+      continue;
+    }
+    outcomes[row.name] = await promise.then(
+      () => 'resolved',
+      (error: unknown) =>
+        error instanceof NdkError
+          ? describeNdkError({
+              status: error.status,
+              code: error.code,
+              errno: error.errno,
+              syscall: want.syscall === undefined ? undefined : error.syscall,
+            })
+          : `rejected with ${shown(error)}`,
+    );
+  }
+  expect(outcomes).toEqual(expected);
+}
+
+// An NdkError's parts as one line; the code is shown when it is not the status name.
+function describeNdkError(error: ExpectedNdkError): string {
+  const name = ntStatusName(error.status);
+  const code = error.code ?? name;
+  return [
+    `NdkError ${name}`,
+    code === name ? '' : ` code ${code}`,
+    error.errno === undefined ? '' : ` errno ${error.errno}`,
+    error.syscall === undefined ? '' : ` from ${error.syscall}`,
+  ].join('');
 }

@@ -1,6 +1,11 @@
 /**
- * The one check of an NDK-style refusal: the call returns the expected NTSTATUS and does not throw,
+ * The checks of NDK-style refusals: each call returns the expected NTSTATUS and does not throw,
  * leaves its out-parameter empty, and its completion is never called (a refusal is not PENDING).
+ *
+ * A table of refusals is checked in one test: the calls are made one after the other and their
+ * answers compared with the expected ones as one map from row name to answer, so a failure lists
+ * every row that answered wrongly, and a table of hundreds of rows costs one test's overhead (the
+ * integration suite runs under emulation, where each test's overhead counts).
  */
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -13,37 +18,43 @@ export type AnyCompletion = (...args: unknown[]) => void;
 /** An NDK-style call under test, given a completion that must not run and an out-parameter. */
 export type NdkCall = (completion: AnyCompletion, out: NdkOut<never>) => number;
 
-/**
- * Makes `call` and checks the refusal: status `expected` (compared by name, for a readable diff),
- * no exception, `out.value` unset, and no call of the completion by the next turn of the event
- * loop (completions never run inside the call that started them).
- */
-export async function expectNdkRefusal(call: NdkCall, expected: number): Promise<void> {
-  let calls = 0;
-  const completion: AnyCompletion = () => {
-    calls++;
-  };
-  const out: NdkOut<never> = {};
-  let status: number | undefined;
-  expect(() => {
-    status = call(completion, out);
-  }).not.toThrow();
-  expect(ntStatusName(status!)).toBe(ntStatusName(expected));
-  expect(out.value).toBeUndefined();
-  await nextTurn();
-  expect(calls).toBe(0);
-}
-
 /** One row of a bad-input table: what is called, and the status it must be refused with. */
 export interface RefusalRow {
   readonly name: string;
   readonly expected: number;
   readonly call: NdkCall;
+  /** Checks, right after the call, that it changed nothing. */
+  readonly after?: () => void;
 }
 
-/** The rows with their expected status's name beside, for `it.each(...)('$name → $status')`. */
-export function withStatusNames<Row extends { readonly expected: number }>(
-  rows: readonly Row[],
-): Array<Row & { status: string }> {
-  return rows.map((row) => ({ ...row, status: ntStatusName(row.expected) }));
+/**
+ * Makes every call of `rows` and checks each was refused with its expected status, without
+ * throwing or filling `out.value`, and that no completion ran by the next turn of the event loop
+ * (completions never run inside the call that started them).
+ */
+export async function expectNdkRefusals(rows: readonly RefusalRow[]): Promise<void> {
+  const completed: string[] = [];
+  const answers: Record<string, string> = {};
+  const expected: Record<string, string> = {};
+  for (const row of rows) {
+    const out: NdkOut<never> = {};
+    let answer: string;
+    try {
+      answer = ntStatusName(row.call(() => completed.push(row.name), out));
+    } catch (error) {
+      answer = `threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+    }
+    if (out.value !== undefined) answer += ', and filled out.value';
+    answers[row.name] = answer;
+    expected[row.name] = ntStatusName(row.expected);
+    row.after?.();
+  }
+  expect(answers).toEqual(expected);
+  await nextTurn();
+  expect(completed).toEqual([]);
+}
+
+/** One call's refusal: {@link expectNdkRefusals} of one row. */
+export function expectNdkRefusal(call: NdkCall, expected: number): Promise<void> {
+  return expectNdkRefusals([{ name: 'the call', expected, call }]);
 }
