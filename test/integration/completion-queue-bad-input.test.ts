@@ -87,15 +87,19 @@ beforeAll(async () => {
   await f.closedCq.close();
   f.qp = await f.pd.createQp(f.autoCq);
 
-  // One result for the NDK queue: a receive that its queue pair's close flushes.
+  // One result for the NDK queue: a receive that its queue pair's close flushes. The queue pair
+  // is connected (to a second one on the same adapter) first: rxe refuses receives in RESET.
   const out: NdkOut<QueuePair> = {};
   expect(NdkCreateQp(f.pd, f.ndkCq, f.autoCq, 'flushed', 4, 4, () => {}, null, out)).toBe(
     NtStatus.STATUS_SUCCESS,
   );
-  expect(NdkReceive(out.value!, 'the receive', { mr: f.region, length: 64 })).toBe(
+  const flushed = out.value!;
+  await flushed.connect(f.qp.localAddress());
+  await f.qp.connect(flushed.localAddress());
+  expect(NdkReceive(flushed, 'the receive', { mr: f.region, length: 64 })).toBe(
     NtStatus.STATUS_SUCCESS,
   );
-  await out.value!.close();
+  await flushed.close();
 });
 
 afterAll(async () => {

@@ -18,6 +18,7 @@ import {
   NdkConnectQp,
   NdkCreateQp,
   NdkGetQpAddress,
+  NdkMrFlags,
   type NdkOut,
   NdkRead,
   NdkReceive,
@@ -25,6 +26,7 @@ import {
   NdkSend,
   NdkWrite,
   NtStatus,
+  ntStatusName,
   type ProtectionDomain,
   type QpAddress,
   QueuePair,
@@ -69,6 +71,8 @@ interface Fixture {
   closedQp: QueuePair;
   /** rxe0, local PD, registered over REGION_BYTES. */
   region: MemoryRegion;
+  /** rxe0, local PD, registered for local write (a receive's target). */
+  receiveRegion: MemoryRegion;
   /** rxe0, local PD, never registered. */
   freshRegion: MemoryRegion;
   closedRegion: MemoryRegion;
@@ -95,6 +99,10 @@ beforeAll(async () => {
   f.region = await local.pd.createMr();
   await f.region.register(Buffer.alloc(REGION_BYTES));
   f.freshRegion = await local.pd.createMr();
+  f.receiveRegion = await local.pd.createMr();
+  await f.receiveRegion.register(Buffer.alloc(4096), {
+    flags: NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE,
+  });
   f.closedRegion = await local.pd.createMr();
   await f.closedRegion.register(Buffer.alloc(4096));
   await f.closedRegion.close();
@@ -530,6 +538,16 @@ describe('the promise API', () => {
       STATUS_INVALID_HANDLE,
     );
   });
+});
+
+it('a receive may be posted before connecting, as NdkReceive documents', async () => {
+  const qp = await f.local.pd.createQp(f.local.cq);
+  try {
+    const status = NdkReceive(qp, 'early', { mr: f.receiveRegion, length: 64 });
+    expect(ntStatusName(status)).toBe('STATUS_SUCCESS');
+  } finally {
+    await qp.close();
+  }
 });
 
 describe('after the bad input', () => {

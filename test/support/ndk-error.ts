@@ -1,6 +1,8 @@
 /**
- * The one check of a promise-API refusal: the call does not throw, its promise rejects, and the
- * rejection is an `NdkError` with the expected status, code, errno and syscall.
+ * The check of promise-API refusals: the call does not throw, its promise rejects, and the
+ * rejection is an `NdkError` with the expected status, code, errno and syscall. One call, or a
+ * whole table of them in one test (their outcomes compared as one map from row name to outcome, so
+ * a failure lists every row that did otherwise).
  */
 
 import { NdkError, ntStatusName } from '../../lib';
@@ -11,11 +13,19 @@ export interface ExpectedNdkError {
   readonly status: number;
   /** `error.code`: the errno name for an error that came from verbs, else the status name. */
   readonly code?: string;
-  /** `error.errno`, when verbs gave one (then `syscall` names the verbs call). */
+  /** `error.errno`, when verbs gave one. */
   readonly errno?: number;
+  /** `error.syscall`, the verbs call that failed; not compared when unset. */
   readonly syscall?: string;
   /** What was called, shown in a failure's diff. */
   readonly what?: string;
+}
+
+/** One promise-API call of a table, and the refusal it must end in (a number: the status). */
+export interface RejectionRow {
+  readonly name: string;
+  readonly call: () => Promise<unknown>;
+  readonly expected: number | ExpectedNdkError;
 }
 
 /**
@@ -28,97 +38,62 @@ export async function expectNdkError(
   call: Promise<unknown> | (() => Promise<unknown>),
   expected: number | ExpectedNdkError,
 ): Promise<NdkError> {
-  const want: ExpectedNdkError = typeof expected === 'number' ? { status: expected } : expected;
-  let promise: Promise<unknown>;
-  if (typeof call === 'function') {
-    let thrown: unknown;
-    try {
-      promise = call();
-    } catch (error) {
-      thrown = error;
-      promise = Promise.resolve();
-    }
-    expect({ what: want.what, threw: thrown === undefined ? 'nothing' : shown(thrown) }).toEqual({
-      what: want.what,
-      threw: 'nothing',
-    });
-    expect(promise).toBeInstanceOf(Promise);
-  } else {
-    promise = call;
-  }
-  const reason: unknown = await promise.then(
-    () => new Error('resolved, expected a rejection'),
-    (error: unknown) => error,
-  );
-  expect({
+  const want = expectation(expected);
+  const outcome = await outcomeOf(typeof call === 'function' ? call : () => call, want);
+  expect({ what: want.what, outcome: outcome.text }).toEqual({
     what: want.what,
-    reason: reason instanceof NdkError ? 'NdkError' : String(reason),
-  }).toEqual({ what: want.what, reason: 'NdkError' });
-  const error = reason as NdkError;
-  const name = ntStatusName(want.status);
-  expect({
-    what: want.what,
-    status: ntStatusName(error.status),
-    statusName: error.statusName,
-    code: error.code,
-    errno: error.errno,
-    ...(want.syscall === undefined ? {} : { syscall: error.syscall }),
-  }).toEqual({
-    what: want.what,
-    status: name,
-    statusName: name,
-    code: want.code ?? name,
-    errno: want.errno,
-    ...(want.syscall === undefined ? {} : { syscall: want.syscall }),
+    outcome: describeNdkError(want),
   });
-  return error;
+  return outcome.error!;
 }
 
-// An exception or rejection reason as a failure message shows it.
-function shown(reason: unknown): string {
-  return reason instanceof Error ? `${reason.name}: ${reason.message}` : JSON.stringify(reason);
-}
-
-/** One promise-API call of a table, and the refusal it must end in. */
-export interface RejectionRow {
-  readonly name: string;
-  readonly call: () => Promise<unknown>;
-  readonly expected: number | ExpectedNdkError;
-}
-
-/**
- * Starts every call of `rows` and checks each rejects as expected, as one map from row name to
- * outcome: a failure lists every row that did otherwise (threw, resolved, rejected with something
- * else, or with another status, code or errno). One test for a whole table, as for
- * `expectNdkRefusals`.
- */
+/** Starts every call of `rows` and checks each ends in its expected `NdkError`, in one map. */
 export async function expectNdkErrors(rows: readonly RejectionRow[]): Promise<void> {
   const outcomes: Record<string, string> = {};
   const expected: Record<string, string> = {};
   for (const row of rows) {
-    const want = typeof row.expected === 'number' ? { status: row.expected } : row.expected;
+    const want = expectation(row.expected);
     expected[row.name] = describeNdkError(want);
-    let promise: Promise<unknown>;
-    try {
-      promise = row.call();
-    } catch (error) {
-      outcomes[row.name] = `threw ${shown(error)}`;
-      continue;
-    }
-    outcomes[row.name] = await promise.then(
-      () => 'resolved',
-      (error: unknown) =>
-        error instanceof NdkError
-          ? describeNdkError({
-              status: error.status,
-              code: error.code,
-              errno: error.errno,
-              syscall: want.syscall === undefined ? undefined : error.syscall,
-            })
-          : `rejected with ${shown(error)}`,
-    );
+    outcomes[row.name] = (await outcomeOf(row.call, want)).text;
   }
   expect(outcomes).toEqual(expected);
+}
+
+function expectation(expected: number | ExpectedNdkError): ExpectedNdkError {
+  return typeof expected === 'number' ? { status: expected } : expected;
+}
+
+// How the call ended, as one line comparable with describeNdkError(want).
+async function outcomeOf(
+  call: () => Promise<unknown>,
+  want: ExpectedNdkError,
+): Promise<{ text: string; error?: NdkError }> {
+  let promise: unknown;
+  try {
+    promise = call();
+  } catch (error) {
+    return { text: `threw ${shown(error)}` };
+  }
+  if (!(promise instanceof Promise)) return { text: `returned ${shown(promise)}` };
+  return promise.then(
+    () => ({ text: 'resolved' }),
+    (error: unknown) =>
+      error instanceof NdkError
+        ? {
+            error,
+            text:
+              describeNdkError({
+                status: error.status,
+                code: error.code,
+                errno: error.errno,
+                syscall: want.syscall === undefined ? undefined : error.syscall,
+              }) +
+              (error.statusName === ntStatusName(error.status)
+                ? ''
+                : ` whose statusName is ${error.statusName}`),
+          }
+        : { text: `rejected with ${shown(error)}` },
+  );
 }
 
 // An NdkError's parts as one line; the code is shown when it is not the status name.
@@ -131,4 +106,9 @@ function describeNdkError(error: ExpectedNdkError): string {
     error.errno === undefined ? '' : ` errno ${error.errno}`,
     error.syscall === undefined ? '' : ` from ${error.syscall}`,
   ].join('');
+}
+
+// An exception or rejection reason as a failure message shows it.
+function shown(reason: unknown): string {
+  return reason instanceof Error ? `${reason.name}: ${reason.message}` : JSON.stringify(reason);
 }
