@@ -96,9 +96,11 @@ beforeAll(async () => {
   const flushed = out.value!;
   await flushed.connect(f.qp.localAddress());
   await f.qp.connect(flushed.localAddress());
-  expect(NdkReceive(flushed, 'the receive', { mr: f.region, length: 64 })).toBe(
-    NtStatus.STATUS_SUCCESS,
-  );
+  for (const context of ['first', 'second']) {
+    expect(NdkReceive(flushed, context, { mr: f.region, length: 64 })).toBe(
+      NtStatus.STATUS_SUCCESS,
+    );
+  }
   await flushed.close();
 });
 
@@ -129,16 +131,17 @@ const notCqs = (): BadValueRow[] => [
   ['a closed CompletionQueue', () => f.closedCq],
 ];
 
-// `{ depth: undefined }` is the default depth to `createCq`, but no depth to `NdkCreateCq`.
-const { undefined: _noDepth, ...definedNotCounts } = notCounts;
-/** Depths outside 1 … 65536, or no integer, but all given. */
-const badDefinedDepths: BadValueRow[] = [
+// `{ depth: undefined }` and `{ depth: null }` are the default depth to `createCq`
+// (`options.depth ?? 64`), but no depth to `NdkCreateCq`.
+const { undefined: _noDepth, null: _nullDepth, ...givenNotCounts } = notCounts;
+/** Depths outside 1 … 65536, or no integer, but given. */
+const badGivenDepths: BadValueRow[] = [
   ['0', () => 0],
   ['65537', () => 0x10001],
-  ...rowsOf(definedNotCounts),
+  ...rowsOf(givenNotCounts),
 ];
 /** Depths `NdkCreateCq` refuses. */
-const badDepths: BadValueRow[] = [...badDefinedDepths, ...pick(notCounts, 'undefined')];
+const badDepths: BadValueRow[] = [...badGivenDepths, ...pick(notCounts, 'null', 'undefined')];
 
 const createCqRows: RefusalRow[] = [
   ...notAdapters().map(([label, adapter]) => ({
@@ -214,20 +217,8 @@ it.each([
   expectNdkRefusals(rows),
 );
 
-it('NdkGetCqResults returns 0 for every bad input and takes no result', async () => {
-  const calls: Array<readonly [string, () => number]> = [
-    ...notCqs().map(
-      ([label, cq]) => [`cq ${label}`, () => NdkGetCqResults(bad(cq()), [], 4)] as const,
-    ),
-    ...[...rowsOf(notObjects), ['an array-like { length: 4 }', () => ({ length: 4 })] as const].map(
-      ([label, results]) =>
-        [`results ${label}`, () => NdkGetCqResults(f.ndkCq, bad(results()), 4)] as const,
-    ),
-    ...[['0', () => 0] as const, ...rowsOf(notCounts)].map(
-      ([label, max]) =>
-        [`maxResults ${label}`, () => NdkGetCqResults(f.ndkCq, [], bad(max()))] as const,
-    ),
-  ];
+/** Makes each call, and checks every one returned 0 without throwing. */
+function expectZeroCounts(calls: ReadonlyArray<readonly [string, () => number]>): void {
   const counts: Record<string, string> = {};
   for (const [label, call] of calls) {
     try {
@@ -237,16 +228,59 @@ it('NdkGetCqResults returns 0 for every bad input and takes no result', async ()
     }
   }
   expect(counts).toEqual(Object.fromEntries(calls.map(([label]) => [label, '0'])));
+}
 
-  // The one result is still there, and no refused arm armed the queue.
+/** Polls the NDK queue's next result, which must be the flushed receive posted as `context`. */
+function expectNextResult(context: string): void {
   const results: NdkResult[] = [];
-  expect(NdkGetCqResults(f.ndkCq, results, 4)).toBe(1);
+  expect(NdkGetCqResults(f.ndkCq, results, 1)).toBe(1);
   expect(results).toMatchObject([
-    { requestContext: 'the receive', qpContext: 'flushed', type: 'receive' },
+    { requestContext: context, qpContext: 'flushed', type: 'receive' },
   ]);
   expect(results[0].status).toBe(NtStatus.STATUS_CANCELLED);
+}
+
+const maxResults = (label: string, max: () => unknown) =>
+  [`maxResults ${label}`, () => NdkGetCqResults(f.ndkCq, [], bad(max()))] as const;
+
+it('NdkGetCqResults returns 0 for bad handles, arrays and counts, and takes no result', async () => {
+  expectZeroCounts([
+    ...notCqs().map(
+      ([label, cq]) => [`cq ${label}`, () => NdkGetCqResults(bad(cq()), [], 4)] as const,
+    ),
+    ...[...rowsOf(notObjects), ['an array-like { length: 4 }', () => ({ length: 4 })] as const].map(
+      ([label, results]) =>
+        [`results ${label}`, () => NdkGetCqResults(f.ndkCq, bad(results()), 4)] as const,
+    ),
+    ...[
+      ['0', () => 0] as const,
+      ...pick(
+        notCounts,
+        'minusOne',
+        'nan',
+        'fraction',
+        'infinity',
+        'minusInfinity',
+        'numericString',
+        'bigint',
+        'null',
+        'undefined',
+      ),
+    ].map(([label, max]) => maxResults(label, max)),
+  ]);
+  expectNextResult('first');
+  // No refused arm armed the queue: its notification never ran.
   await new Promise((resolve) => setTimeout(resolve, 20));
   expect(f.notifications).toBe(0);
+});
+
+it('NdkGetCqResults returns 0 for counts beyond 2^53, and takes no result', () => {
+  expectZeroCounts(
+    pick(notCounts, 'twoTo53', 'twoTo53Plus2', 'twoTo64').map(([label, max]) =>
+      maxResults(label, max),
+    ),
+  );
+  expectNextResult('second');
 });
 
 it('adapter.createCq() rejects every bad input with an NdkError', () =>
@@ -256,7 +290,7 @@ it('adapter.createCq() rejects every bad input with an NdkError', () =>
       call: () => f.adapter.createCq(bad(options())),
       expected: STATUS_INVALID_PARAMETER,
     })),
-    ...badDefinedDepths.map(([label, depth]) => ({
+    ...badGivenDepths.map(([label, depth]) => ({
       name: `createCq({ depth: ${label} })`,
       call: () => f.adapter.createCq({ depth: bad(depth()) }),
       expected: STATUS_INVALID_PARAMETER,

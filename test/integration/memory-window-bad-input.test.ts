@@ -11,7 +11,6 @@
  */
 
 import {
-  type MemoryRegion,
   MemoryWindow,
   NdkBind,
   NdkCloseObject,
@@ -22,8 +21,6 @@ import {
   type NdkOut,
   NtStatus,
   ntStatusName,
-  type ProtectionDomain,
-  type QueuePair,
 } from '../../lib';
 import {
   bad,
@@ -44,7 +41,8 @@ import {
   expectNdkRefusals,
   type RefusalRow,
 } from '../support/ndk-refusal';
-import { closePeers, connectedPair, openPeers, REMOTE_ACCESS, type Side } from '../support/peers';
+import { REGION_BYTES, useDataPathFixture } from '../support/data-path-fixture';
+import { connectedPair } from '../support/peers';
 
 const {
   STATUS_DEVICE_BUSY,
@@ -54,71 +52,31 @@ const {
   STATUS_INVALID_PARAMETER,
 } = NtStatus;
 const REMOTE_READ = NdkMrFlags.NDK_MR_FLAG_ALLOW_REMOTE_READ;
-const REGION_BYTES = 16384;
 
-interface Fixture {
-  local: Side;
-  remote: Side;
-  /** rxe0 side of a connected pair: the windows bind through it. */
-  qp: QueuePair;
-  /** rxe1 side of the pair. */
-  peer: QueuePair;
-  unconnected: QueuePair;
-  closedQp: QueuePair;
-  /** rxe0, local PD, registered for remote access. */
-  region: MemoryRegion;
-  freshRegion: MemoryRegion;
-  closedRegion: MemoryRegion;
-  /** rxe1, registered for remote access. */
-  peerRegion: MemoryRegion;
-  otherPd: ProtectionDomain;
-  otherPdRegion: MemoryRegion;
+const f = useDataPathFixture({
+  // Windows first: rxe holds a queue pair's destroy while a window is still bound through it.
+  beforeClose: async () => {
+    for (const mw of [w.window, w.otherPdWindow, w.peerWindow]) await mw?.close();
+  },
+});
+
+/** The windows, beside the shared fixture's objects. */
+interface Windows {
   /** rxe0, local PD, unbound: every refused bind names it. */
   window: MemoryWindow;
   closedWindow: MemoryWindow;
   /** Of another PD of rxe0, and of rxe1. */
   otherPdWindow: MemoryWindow;
   peerWindow: MemoryWindow;
-  closedPd: ProtectionDomain;
 }
-const f = {} as Fixture;
-let afterSetUp: ReturnType<typeof kernelLeftovers>;
-
-async function registered(pd: ProtectionDomain, length = 4096): Promise<MemoryRegion> {
-  const mr = await pd.createMr();
-  await mr.register(Buffer.alloc(length), { flags: REMOTE_ACCESS });
-  return mr;
-}
+const w = {} as Windows;
 
 beforeAll(async () => {
-  const { local, remote } = await openPeers();
-  f.local = local;
-  f.remote = remote;
-  ({ responder: f.qp, requester: f.peer } = await connectedPair(local, remote));
-  f.unconnected = await local.pd.createQp(local.cq);
-  f.closedQp = await local.pd.createQp(local.cq);
-  await f.closedQp.close();
-  f.region = await registered(local.pd, REGION_BYTES);
-  f.freshRegion = await local.pd.createMr();
-  f.closedRegion = await registered(local.pd);
-  await f.closedRegion.close();
-  f.peerRegion = await registered(remote.pd);
-  f.otherPd = await local.adapter.createPd();
-  f.otherPdRegion = await registered(f.otherPd);
-  f.window = await local.pd.createMw();
-  f.closedWindow = await local.pd.createMw();
-  await f.closedWindow.close();
-  f.otherPdWindow = await f.otherPd.createMw();
-  f.peerWindow = await remote.pd.createMw();
-  f.closedPd = await local.adapter.createPd();
-  await f.closedPd.close();
-  afterSetUp = kernelLeftovers();
-});
-
-afterAll(async () => {
-  for (const mw of [f.window, f.otherPdWindow, f.peerWindow]) await mw?.close();
-  await f.unconnected?.close();
-  await closePeers(f.local, f.remote);
+  w.window = await f.local.pd.createMw();
+  w.closedWindow = await f.local.pd.createMw();
+  await w.closedWindow.close();
+  w.otherPdWindow = await f.otherPd.createMw();
+  w.peerWindow = await f.remote.pd.createMw();
 });
 
 // ---- the bad values that need the fixture ----
@@ -127,7 +85,7 @@ const notQps = (): BadValueRow[] => [
   ...rowsOf(notObjects),
   ['a ProtectionDomain', () => f.local.pd],
   ['a MemoryRegion', () => f.region],
-  ['a MemoryWindow', () => f.window],
+  ['a MemoryWindow', () => w.window],
   ['a closed QueuePair', () => f.closedQp],
 ];
 
@@ -135,14 +93,14 @@ const notWindows = (): BadValueRow[] => [
   ...rowsOf(notObjects),
   ['a MemoryRegion', () => f.region],
   ['a QueuePair', () => f.qp],
-  ['a closed MemoryWindow', () => f.closedWindow],
+  ['a closed MemoryWindow', () => w.closedWindow],
   ['a look-alike MemoryWindow', () => Object.create(MemoryWindow.prototype) as unknown],
 ];
 
 const notPds = (): BadValueRow[] => [
   ...rowsOf(notObjects),
   ['an Adapter', () => f.local.adapter],
-  ['a MemoryWindow', () => f.window],
+  ['a MemoryWindow', () => w.window],
   ['a closed ProtectionDomain', () => f.closedPd],
 ];
 
@@ -161,7 +119,7 @@ const badSlices = (badOffsets: BadValueRow[]): Slice[] => [
     STATUS_INVALID_PARAMETER,
   ]),
   ['mr a ProtectionDomain', () => f.local.pd, () => 0, () => 64, STATUS_INVALID_PARAMETER],
-  ['mr a MemoryWindow', () => f.window, () => 0, () => 64, STATUS_INVALID_PARAMETER],
+  ['mr a MemoryWindow', () => w.window, () => 0, () => 64, STATUS_INVALID_PARAMETER],
   ['mr never registered', () => f.freshRegion, () => 0, () => 64, STATUS_INVALID_DEVICE_STATE],
   ['mr closed', () => f.closedRegion, () => 0, () => 64, STATUS_INVALID_DEVICE_STATE],
   [
@@ -240,7 +198,7 @@ const bindRows = (): RefusalRow[] => [
   ...notQps().map(([label, qp]) => ({
     name: `NdkBind(qp ${label})`,
     expected: STATUS_INVALID_HANDLE,
-    call: () => NdkBind(bad(qp()), 'ctx', f.region, f.window, 0, 64, REMOTE_READ),
+    call: () => NdkBind(bad(qp()), 'ctx', f.region, w.window, 0, 64, REMOTE_READ),
   })),
   ...notWindows().map(([label, mw]) => ({
     name: `NdkBind(mw ${label})`,
@@ -251,27 +209,27 @@ const bindRows = (): RefusalRow[] => [
     name: `NdkBind(${label})`,
     expected,
     call: () =>
-      NdkBind(f.qp, 'ctx', bad(mr()), f.window, bad(offset()), bad(length()), REMOTE_READ),
+      NdkBind(f.qp, 'ctx', bad(mr()), w.window, bad(offset()), bad(length()), REMOTE_READ),
   })),
   ...badBindFlags.map(([label, flags]) => ({
     name: `NdkBind(flags ${label})`,
     expected: STATUS_INVALID_PARAMETER,
-    call: () => NdkBind(f.qp, 'ctx', f.region, f.window, 0, 64, bad(flags())),
+    call: () => NdkBind(f.qp, 'ctx', f.region, w.window, 0, 64, bad(flags())),
   })),
   {
     name: 'NdkBind(a window of another PD of the same adapter)',
     expected: STATUS_INVALID_PARAMETER,
-    call: () => NdkBind(f.qp, 'ctx', f.region, f.otherPdWindow, 0, 64, REMOTE_READ),
+    call: () => NdkBind(f.qp, 'ctx', f.region, w.otherPdWindow, 0, 64, REMOTE_READ),
   },
   {
     name: 'NdkBind(a window of the other adapter (rxe1))',
     expected: STATUS_INVALID_PARAMETER,
-    call: () => NdkBind(f.qp, 'ctx', f.region, f.peerWindow, 0, 64, REMOTE_READ),
+    call: () => NdkBind(f.qp, 'ctx', f.region, w.peerWindow, 0, 64, REMOTE_READ),
   },
   {
     name: 'NdkBind(a queue pair never connected)',
     expected: STATUS_INVALID_DEVICE_STATE,
-    call: () => NdkBind(f.unconnected, 'ctx', f.region, f.window, 0, 64, REMOTE_READ),
+    call: () => NdkBind(f.unconnected, 'ctx', f.region, w.window, 0, 64, REMOTE_READ),
   },
 ];
 
@@ -279,7 +237,7 @@ const invalidateRows = (): RefusalRow[] => [
   ...notQps().map(([label, qp]) => ({
     name: `NdkInvalidate(qp ${label})`,
     expected: STATUS_INVALID_HANDLE,
-    call: () => NdkInvalidate(bad(qp()), 'ctx', f.window),
+    call: () => NdkInvalidate(bad(qp()), 'ctx', w.window),
   })),
   ...notWindows().map(([label, mw]) => ({
     name: `NdkInvalidate(mw ${label})`,
@@ -289,7 +247,7 @@ const invalidateRows = (): RefusalRow[] => [
   {
     name: 'NdkInvalidate(a window never bound)',
     expected: STATUS_INVALID_DEVICE_STATE,
-    call: () => NdkInvalidate(f.qp, 'ctx', f.window),
+    call: () => NdkInvalidate(f.qp, 'ctx', w.window),
   },
 ];
 
@@ -302,12 +260,12 @@ const tokenRows = (): RefusalRow[] => [
   ...rowsOf(notOuts).map(([label, out]) => ({
     name: `NdkGetRemoteTokenFromMw(out ${label})`,
     expected: STATUS_INVALID_PARAMETER,
-    call: () => NdkGetRemoteTokenFromMw(f.window, bad(out())),
+    call: () => NdkGetRemoteTokenFromMw(w.window, bad(out())),
   })),
   {
     name: 'NdkGetRemoteTokenFromMw(a window never bound)',
     expected: STATUS_INVALID_DEVICE_STATE,
-    call: (_c: AnyCompletion, out: NdkOut<never>) => NdkGetRemoteTokenFromMw(f.window, out),
+    call: (_c: AnyCompletion, out: NdkOut<never>) => NdkGetRemoteTokenFromMw(w.window, out),
   },
 ];
 
@@ -315,12 +273,12 @@ const closeRows = (): RefusalRow[] => [
   {
     name: 'NdkCloseObject(a closed MemoryWindow)',
     expected: STATUS_INVALID_HANDLE,
-    call: (c) => NdkCloseObject(f.closedWindow, c),
+    call: (c) => NdkCloseObject(w.closedWindow, c),
   },
   ...rowsOf(notFunctions).map(([label, completion]) => ({
     name: `NdkCloseObject(an open MemoryWindow, closeCompletion ${label})`,
     expected: STATUS_INVALID_PARAMETER,
-    call: () => NdkCloseObject(f.window, bad<AnyCompletion>(completion())),
+    call: () => NdkCloseObject(w.window, bad<AnyCompletion>(completion())),
   })),
 ];
 
@@ -349,7 +307,7 @@ describe('the promise API', () => {
     ),
     [
       'qp.bind() on a closed QP',
-      () => f.closedQp.bind(f.window, { mr: f.region, length: 64 }, REMOTE_READ),
+      () => f.closedQp.bind(w.window, { mr: f.region, length: 64 }, REMOTE_READ),
       STATUS_INVALID_HANDLE,
     ],
     ...badSlices(rowsOf(presentNotCounts)).map(
@@ -357,7 +315,7 @@ describe('the promise API', () => {
         [
           `qp.bind(mw, { ${label} })`,
           () =>
-            f.qp.bind(f.window, bad({ mr: mr(), offset: offset(), length: length() }), REMOTE_READ),
+            f.qp.bind(w.window, bad({ mr: mr(), offset: offset(), length: length() }), REMOTE_READ),
           expected,
         ] as const,
     ),
@@ -365,18 +323,18 @@ describe('the promise API', () => {
       ([label, flags]) =>
         [
           `qp.bind(mw, sge, flags ${label})`,
-          () => f.qp.bind(f.window, { mr: f.region, length: 64 }, bad(flags())),
+          () => f.qp.bind(w.window, { mr: f.region, length: 64 }, bad(flags())),
           STATUS_INVALID_PARAMETER,
         ] as const,
     ),
     [
       'qp.bind(a window of rxe1, …)',
-      () => f.qp.bind(f.peerWindow, { mr: f.region, length: 64 }, REMOTE_READ),
+      () => f.qp.bind(w.peerWindow, { mr: f.region, length: 64 }, REMOTE_READ),
       STATUS_INVALID_PARAMETER,
     ],
     [
       'qp.bind() on a QP never connected',
-      () => f.unconnected.bind(f.window, { mr: f.region, length: 64 }, REMOTE_READ),
+      () => f.unconnected.bind(w.window, { mr: f.region, length: 64 }, REMOTE_READ),
       STATUS_INVALID_DEVICE_STATE,
     ],
     // The scatter/gather entry is an argument like any other: refused, not a TypeError thrown.
@@ -384,7 +342,7 @@ describe('the promise API', () => {
       ([label, local]) =>
         [
           `qp.bind(mw, sge ${label}, flags)`,
-          () => f.qp.bind(f.window, bad(local()), REMOTE_READ),
+          () => f.qp.bind(w.window, bad(local()), REMOTE_READ),
           STATUS_INVALID_PARAMETER,
         ] as const,
     ),
@@ -398,12 +356,12 @@ describe('the promise API', () => {
     ),
     [
       'qp.invalidate(a window never bound)',
-      () => f.qp.invalidate(f.window),
+      () => f.qp.invalidate(w.window),
       STATUS_INVALID_DEVICE_STATE,
     ],
     [
       'qp.invalidate() on a closed QP',
-      () => f.closedQp.invalidate(f.window),
+      () => f.closedQp.invalidate(w.window),
       STATUS_INVALID_HANDLE,
     ],
   ];
@@ -412,8 +370,8 @@ describe('the promise API', () => {
     expectNdkErrors(rejections().map(([name, call, expected]) => ({ name, call, expected }))));
 
   it.each([
-    ['a window never bound', () => f.window, STATUS_INVALID_DEVICE_STATE],
-    ['a closed window', () => f.closedWindow, STATUS_INVALID_HANDLE],
+    ['a window never bound', () => w.window, STATUS_INVALID_DEVICE_STATE],
+    ['a closed window', () => w.closedWindow, STATUS_INVALID_HANDLE],
   ] as const)('mw.remoteToken of %s throws an NdkError', async (_what, mw, expected) => {
     await expectNdkError(new Promise((resolve) => resolve(mw().remoteToken)), expected);
   });
@@ -423,44 +381,44 @@ describe('the promise API', () => {
 
 describe('a bound window', () => {
   it('refuses a second bind and a request while one is pending; the refusals change nothing', async () => {
-    const bound = f.qp.bind(f.window, { mr: f.region, length: 4096 }, REMOTE_READ);
+    const bound = f.qp.bind(w.window, { mr: f.region, length: 4096 }, REMOTE_READ);
     // The bind is posted, not complete: a second bind or an invalidation is busy.
     await expectNdkRefusal(
-      () => NdkBind(f.qp, 'ctx', f.region, f.window, 0, 64, REMOTE_READ),
+      () => NdkBind(f.qp, 'ctx', f.region, w.window, 0, 64, REMOTE_READ),
       STATUS_DEVICE_BUSY,
     );
     await bound;
-    const token = f.window.remoteToken;
+    const token = w.window.remoteToken;
     await expectNdkRefusal(
-      () => NdkBind(f.qp, 'ctx', f.region, f.window, 0, 64, REMOTE_READ),
+      () => NdkBind(f.qp, 'ctx', f.region, w.window, 0, 64, REMOTE_READ),
       STATUS_INVALID_DEVICE_STATE,
     );
     await expectNdkError(
-      () => f.qp.bind(f.window, { mr: f.region, length: 64 }, REMOTE_READ),
+      () => f.qp.bind(w.window, { mr: f.region, length: 64 }, REMOTE_READ),
       STATUS_INVALID_DEVICE_STATE,
     );
-    expect(f.window.isBound).toBe(true);
-    expect(f.window.remoteToken).toBe(token);
+    expect(w.window.isBound).toBe(true);
+    expect(w.window.remoteToken).toBe(token);
 
-    const invalidated = f.qp.invalidate(f.window);
-    await expectNdkRefusal(() => NdkInvalidate(f.qp, 'ctx', f.window), STATUS_DEVICE_BUSY);
+    const invalidated = f.qp.invalidate(w.window);
+    await expectNdkRefusal(() => NdkInvalidate(f.qp, 'ctx', w.window), STATUS_DEVICE_BUSY);
     await invalidated;
-    expect(f.window.isBound).toBe(false);
+    expect(w.window.isBound).toBe(false);
   });
 
   it('is not invalidated through a queue pair of the other adapter (rxe1)', async () => {
     // A pair of its own: if the request were posted, its failure would leave the pair in error.
     const pair = await connectedPair(f.local, f.remote);
-    await pair.responder.bind(f.window, { mr: f.region, length: 4096 }, REMOTE_READ);
-    const token = f.window.remoteToken;
-    const status = NdkInvalidate(pair.requester, 'foreign', f.window);
+    await pair.responder.bind(w.window, { mr: f.region, length: 4096 }, REMOTE_READ);
+    const token = w.window.remoteToken;
+    const status = NdkInvalidate(pair.requester, 'foreign', w.window);
     // Whatever the answer, once any request posted has completed the window must still be bound.
     expect(await waitFor(() => pair.requester.outstanding === 0, 5000)).toBe(true);
     const after = {
-      bound: f.window.isBound,
-      sameToken: f.window.isBound && f.window.remoteToken === token,
+      bound: w.window.isBound,
+      sameToken: w.window.isBound && w.window.remoteToken === token,
     };
-    await pair.responder.invalidate(f.window).catch(() => undefined);
+    await pair.responder.invalidate(w.window).catch(() => undefined);
     expect({ status: ntStatusName(status), ...after }).toEqual({
       status: 'STATUS_INVALID_PARAMETER',
       bound: true,
@@ -471,5 +429,5 @@ describe('a bound window', () => {
 
 it('the refusals left nothing in the kernel', () => {
   // Beyond the set-up's: the pair the last test connected, closed in afterAll.
-  expect(kernelLeftovers()).toEqual({ ...afterSetUp, qp: afterSetUp.qp + 2 });
+  expect(kernelLeftovers()).toEqual({ ...f.kernelAfterSetUp, qp: f.kernelAfterSetUp.qp + 2 });
 });

@@ -12,13 +12,10 @@
  */
 
 import {
-  type CompletionQueue,
-  type MemoryRegion,
   NdkCloseObject,
   NdkConnectQp,
   NdkCreateQp,
   NdkGetQpAddress,
-  NdkMrFlags,
   type NdkOut,
   NdkRead,
   NdkReceive,
@@ -27,7 +24,6 @@ import {
   NdkWrite,
   NtStatus,
   ntStatusName,
-  type ProtectionDomain,
   type QpAddress,
   QueuePair,
 } from '../../lib';
@@ -48,7 +44,7 @@ import {
 import { kernelLeftovers } from '../support/kernel';
 import { expectNdkError, expectNdkErrors } from '../support/ndk-error';
 import { type AnyCompletion, expectNdkRefusals, type RefusalRow } from '../support/ndk-refusal';
-import { closePeers, connectedPair, openPeers, REMOTE_ACCESS, type Side } from '../support/peers';
+import { REGION_BYTES, useDataPathFixture } from '../support/data-path-fixture';
 
 const {
   STATUS_INVALID_BUFFER_SIZE,
@@ -57,71 +53,8 @@ const {
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_SUPPORTED,
 } = NtStatus;
-const REGION_BYTES = 8192;
 
-interface Fixture {
-  local: Side;
-  remote: Side;
-  /** rxe0 side of the connected pair: every bad request is posted on it. */
-  qp: QueuePair;
-  /** rxe1 side of the connected pair. */
-  peer: QueuePair;
-  /** rxe0, in the local PD, never connected. */
-  unconnected: QueuePair;
-  closedQp: QueuePair;
-  /** rxe0, local PD, registered over REGION_BYTES. */
-  region: MemoryRegion;
-  /** rxe0, local PD, registered for local write (a receive's target). */
-  receiveRegion: MemoryRegion;
-  /** rxe0, local PD, never registered. */
-  freshRegion: MemoryRegion;
-  closedRegion: MemoryRegion;
-  /** rxe0, registered, in another PD of the same adapter. */
-  otherPdRegion: MemoryRegion;
-  otherPd: ProtectionDomain;
-  /** rxe1, registered for remote access: the peer's memory the writes and reads aim at. */
-  peerRegion: MemoryRegion;
-  closedPd: ProtectionDomain;
-  closedCq: CompletionQueue;
-}
-const f = {} as Fixture;
-/** The kernel's objects of this process after the set-up; the refusals must add none. */
-let afterSetUp: ReturnType<typeof kernelLeftovers>;
-
-beforeAll(async () => {
-  const { local, remote } = await openPeers();
-  f.local = local;
-  f.remote = remote;
-  ({ responder: f.qp, requester: f.peer } = await connectedPair(local, remote));
-  f.unconnected = await local.pd.createQp(local.cq);
-  f.closedQp = await local.pd.createQp(local.cq);
-  await f.closedQp.close();
-  f.region = await local.pd.createMr();
-  await f.region.register(Buffer.alloc(REGION_BYTES));
-  f.freshRegion = await local.pd.createMr();
-  f.receiveRegion = await local.pd.createMr();
-  await f.receiveRegion.register(Buffer.alloc(4096), {
-    flags: NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE,
-  });
-  f.closedRegion = await local.pd.createMr();
-  await f.closedRegion.register(Buffer.alloc(4096));
-  await f.closedRegion.close();
-  f.otherPd = await local.adapter.createPd();
-  f.otherPdRegion = await f.otherPd.createMr();
-  await f.otherPdRegion.register(Buffer.alloc(4096));
-  f.peerRegion = await remote.pd.createMr();
-  await f.peerRegion.register(Buffer.alloc(4096), { flags: REMOTE_ACCESS });
-  f.closedPd = await local.adapter.createPd();
-  await f.closedPd.close();
-  f.closedCq = await local.adapter.createCq();
-  await f.closedCq.close();
-  afterSetUp = kernelLeftovers();
-});
-
-afterAll(async () => {
-  await f.unconnected?.close();
-  await closePeers(f.local, f.remote);
-});
+const f = useDataPathFixture();
 
 // ---- the bad values that need the fixture ----
 
@@ -543,7 +476,7 @@ describe('the promise API', () => {
 it('a receive may be posted before connecting, as NdkReceive documents', async () => {
   const qp = await f.local.pd.createQp(f.local.cq);
   try {
-    const status = NdkReceive(qp, 'early', { mr: f.receiveRegion, length: 64 });
+    const status = NdkReceive(qp, 'early', { mr: f.region, length: 64 });
     expect(ntStatusName(status)).toBe('STATUS_SUCCESS');
   } finally {
     await qp.close();
@@ -559,6 +492,6 @@ describe('after the bad input', () => {
   });
 
   it('the refusals left nothing in the kernel', () => {
-    expect(kernelLeftovers()).toEqual(afterSetUp);
+    expect(kernelLeftovers()).toEqual(f.kernelAfterSetUp);
   });
 });
