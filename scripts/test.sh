@@ -17,8 +17,8 @@ bash scripts/build.sh
 node -e "require('./dist/lib/vm').prepareImage().catch((e) => { console.error(e.message); process.exit(1); })"
 stage "3/5 lint"
 bash scripts/lint.sh
-stage "4/5 unit tests (host)"
-npx --no-install jest -c test/jest.unit.config.js --ci
+stage "4/5 host tests"
+npx --no-install jest -c test/jest.host.config.js --ci
 
 export NDK_VERBS_REQUIRE_DEVICES=${NDK_VERBS_REQUIRE_DEVICES:-2}
 integration=(node node_modules/jest/bin/jest.js -c test/jest.integration.config.js --ci --runInBand)

@@ -33,9 +33,10 @@ import {
   openAdapter,
   ProtectionDomain,
 } from '../../lib';
-import { requireDevices } from './support/devices';
-import { collectUntil, waitFor } from './support/gc';
-import { kernelMrCount } from './support/kernel';
+import { requireDevices } from '../support/devices';
+import { collectUntil, waitFor } from '../support/gc';
+import { kernelMrCount } from '../support/kernel';
+import { expectNdkError } from '../support/ndk-error';
 
 const NUM_RUNS = 15;
 const MAX_COMMANDS = 25;
@@ -191,18 +192,6 @@ async function within(promise: Promise<void>, what: string): Promise<void> {
 
 function expectStatus(actual: number, expected: number, what: string): void {
   expect(`${what} → ${ntStatusName(actual)}`).toBe(`${what} → ${ntStatusName(expected)}`);
-}
-
-async function expectRejects(promise: Promise<unknown>, status: number, what: string) {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(NdkError);
-  const { statusName, code } = error as NdkError;
-  expect(`${what} rejects: ${statusName} (${code})`).toBe(
-    `${what} rejects: ${ntStatusName(status)} (${ntStatusName(status)})`,
-  );
 }
 
 function checkMr(m: Model, r: Real, mm: ModelMr): void {
@@ -392,7 +381,10 @@ class CreateMr implements Cmd {
     } else if (expected === STATUS_SUCCESS) {
       mr = await pd.createMr(options);
     } else {
-      await expectRejects(pd.createMr(options), expected, `${String(this)} on a ${mpd.state} PD`);
+      await expectNdkError(pd.createMr(options), {
+        status: expected,
+        what: `${String(this)} on a ${mpd.state} PD`,
+      });
     }
     if (expected !== STATUS_SUCCESS) {
       expect(mr).toBeUndefined();
@@ -461,7 +453,7 @@ class Register implements Cmd {
       const promise = mr.register(memory, { length: this.size, flags: this.flags });
       if (expected === STATUS_PENDING) close = whilePending(this.during, r, mm, memory);
       if (ntSuccessful(expected)) await promise;
-      else await expectRejects(promise, expected, what);
+      else await expectNdkError(promise, { status: expected, what });
     }
     if (ntSuccessful(expected)) {
       mm.registered = true;
@@ -514,7 +506,7 @@ class Deregister implements Cmd {
       const promise = mr.deregister();
       if (expected === STATUS_PENDING) close = whilePending(this.during, r, mm, memory);
       if (ntSuccessful(expected)) await promise;
-      else await expectRejects(promise, expected, what);
+      else await expectNdkError(promise, { status: expected, what });
     }
     if (ntSuccessful(expected)) {
       mm.registered = false;

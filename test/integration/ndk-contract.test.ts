@@ -20,10 +20,10 @@ import {
   ObjectState,
   type ProtectionDomain,
 } from '../../lib';
-import { runChild } from './support/child';
-import { useDomainFixture } from './support/domain-fixture';
-import { waitFor } from './support/gc';
-import { kernelMrCount } from './support/kernel';
+import { runChild } from '../support/child';
+import { useDomainFixture } from '../support/domain-fixture';
+import { waitFor } from '../support/gc';
+import { kernelMrCount } from '../support/kernel';
 
 const { STATUS_SUCCESS, STATUS_PENDING } = NtStatus;
 const LOCAL_WRITE = NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE;
@@ -247,7 +247,7 @@ describe('re-entrancy', () => {
   });
 
   it('an exception thrown by a completion is an uncaught exception; the library stays consistent', async () => {
-    const { code, output } = await runChild('throwing-completion');
+    const { code, stdout: output } = await runChild('throwing-completion');
     expect(code).toBe(0);
     expect(output).toContain('uncaught: boom from the completion');
     expect(output).toContain('after: deregister STATUS_SUCCESS, kernel MRs 0');

@@ -3,42 +3,25 @@
  * crash and leaves no memory region behind in the kernel.
  */
 
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-
-import { requireDevices } from './support/devices';
-import { allKernelMrs } from './support/kernel';
-
-const child = join(__dirname, 'support', 'teardown-child.js');
+import { runChild } from '../support/child';
+import { requireDevices } from '../support/devices';
+import { allKernelMrs } from '../support/kernel';
 
 beforeAll(() => {
   requireDevices();
 });
 
-interface ChildEnd {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  tasks: number[];
+/** Its thread ids, printed by the child once its registrations exist. */
+function tasksOf(stdout: string): number[] {
+  return /ready ([\d,]+)/.exec(stdout)?.[1].split(',').map(Number) ?? [];
 }
 
-function runChild(stage: string, killWhenReady = false): Promise<ChildEnd> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, stage], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (killWhenReady && stdout.includes('ready ')) proc.kill('SIGKILL');
-    });
-    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    proc.on('error', reject);
-    proc.on('exit', (code, signal) => {
-      const tasks = /ready ([\d,]+)/.exec(stdout)?.[1].split(',').map(Number) ?? [];
-      resolve({ code, signal, stdout, stderr, tasks });
-    });
+/** Runs the teardown child to `stage`; with `killWhenReady`, SIGKILLs it once it is ready. */
+async function runStage(stage: string, killWhenReady = false) {
+  const end = await runChild('teardown-child', [stage], {
+    killWhen: killWhenReady ? (stdout) => stdout.includes('ready ') : undefined,
   });
+  return { ...end, tasks: tasksOf(end.stdout) };
 }
 
 function leftBehind(tasks: number[]): number {
@@ -50,7 +33,7 @@ it.each([
   ['exits with deregistrations pending', 'exit-pending', 0],
   ['dies of an uncaught exception with registered regions', 'throw-registered', 1],
 ])('a process that %s leaves nothing behind', async (_name, stage, expectedCode) => {
-  const end = await runChild(stage);
+  const end = await runStage(stage);
   expect(end.tasks.length).toBeGreaterThan(0);
   expect(end.code).toBe(expectedCode);
   expect(end.signal).toBeNull();
@@ -59,7 +42,7 @@ it.each([
 });
 
 it('a process killed with registered regions leaves nothing behind', async () => {
-  const end = await runChild('killed', true);
+  const end = await runStage('killed', true);
   expect(end.signal).toBe('SIGKILL');
   expect(end.tasks.length).toBeGreaterThan(0);
   expect(leftBehind(end.tasks)).toBe(0);
@@ -71,7 +54,7 @@ it.each([
 ])(
   'a worker terminated %s releases them while its process lives on',
   async (_name, stage, line) => {
-    const end = await runChild(stage);
+    const end = await runStage(stage);
     expect(end.code).toBe(0);
     expect(end.signal).toBeNull();
     expect(end.stderr).not.toMatch(/terminate called|Segmentation|Assertion|FATAL/i);

@@ -20,7 +20,7 @@ import {
   NtStatus,
   ntStatusName,
 } from '../../lib';
-import { waitFor } from './support/gc';
+import { waitFor } from '../support/gc';
 import {
   closePeers,
   connectedPair,
@@ -28,7 +28,7 @@ import {
   REMOTE_ACCESS,
   remoteBuffer,
   type Side,
-} from './support/peers';
+} from '../support/peers';
 
 const SIZE = 4096;
 let local: Side;

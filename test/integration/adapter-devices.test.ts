@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listDevices } from '../../lib/devices';
+import { listDevices } from '../../lib';
 
 const SYSFS = '/sys/class/infiniband';
 const CLI = path.resolve(__dirname, '../../lib/cli/main.js');

@@ -26,9 +26,9 @@ import {
   REMOTE_ACCESS,
   remoteBuffer,
   type Side,
-} from './support/peers';
-import { waitFor } from './support/gc';
-import { kernelObjects } from './support/kernel';
+} from '../support/peers';
+import { waitFor } from '../support/gc';
+import { kernelObjects } from '../support/kernel';
 
 const WINDOW = { offset: 4096, length: 4096 };
 let local: Side;

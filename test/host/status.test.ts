@@ -11,7 +11,7 @@ import {
   ntStatusHex,
   ntStatusName,
   ntSuccess,
-} from '../../lib/status';
+} from '../../lib';
 
 const errno = constants.errno;
 

@@ -6,10 +6,10 @@
  */
 
 import * as ndk from '../../lib';
-import { runChild } from './support/child';
-import { waitFor } from './support/gc';
-import { useDomainFixture } from './support/domain-fixture';
-import { kernelMrCount, kernelObjects } from './support/kernel';
+import { runChild } from '../support/child';
+import { waitFor } from '../support/gc';
+import { useDomainFixture } from '../support/domain-fixture';
+import { kernelMrCount, kernelObjects } from '../support/kernel';
 
 const { NdkDeregisterMr, NdkRegisterMr, NtStatus, ntStatusName } = ndk;
 const FLAGS = ndk.NdkMrFlags.NDK_MR_FLAG_ALLOW_REMOTE_WRITE;
@@ -87,7 +87,7 @@ it('two loaded copies of the facade share the addon but keep their deferred requ
 });
 
 it('a completion that throws in a batch costs none of the other results', async () => {
-  const { code, output } = await runChild('throwing-batch');
+  const { code, stdout: output } = await runChild('throwing-batch');
   expect(code).toBe(0);
   expect(output).toContain('uncaught: boom from completion 0');
   expect(output).toContain('completed: 0,1,2,3,4,5,6,7 kernel MRs 0');

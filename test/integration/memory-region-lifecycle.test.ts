@@ -13,9 +13,9 @@ import {
   ObjectState,
   openAdapter,
 } from '../../lib';
-import { requireDevices } from './support/devices';
-import { useDomainFixture } from './support/domain-fixture';
-import { kernelMrCount, kernelObjects } from './support/kernel';
+import { requireDevices } from '../support/devices';
+import { useDomainFixture } from '../support/domain-fixture';
+import { kernelMrCount, kernelObjects } from '../support/kernel';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
-import { allocate, NdkDeregisterMr, NdkMrFlags, openAdapter } from '../../../lib';
+import { allocate, NdkDeregisterMr, NdkMrFlags, openAdapter } from '../../lib';
 import { requireDevices } from './devices';
 import { kernelMrCount } from './kernel';
 
@@ -46,7 +46,7 @@ async function main(stage: string): Promise<void> {
       // up to timing).
       const pending = stage === 'worker-terminated-pending';
       const worker = new Worker(
-        `const ndk = require(${JSON.stringify(require.resolve('../../../lib'))});
+        `const ndk = require(${JSON.stringify(require.resolve('../../lib'))});
          (async () => {
            const a = await ndk.openAdapter(${JSON.stringify(device)});
            const pd = await a.createPd();

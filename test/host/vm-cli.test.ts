@@ -1,6 +1,6 @@
 // The `ndk-verbs` CLI and the SoftRoCE VM, end to end on this host: each `vm` test boots a real QEMU
 // guest (~10 s under TCG), so there are only five full boots, plus two runs stopped during boot.
-// Every CLI run carries a unique NDKV_TEST_TAG in its environment, which QEMU inherits: that is how
+// Every CLI run carries a unique NDK_VERBS_TEST_TAG in its environment, which QEMU inherits: that is how
 // the tests find the QEMU processes they started (other VMs may be running on this machine).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -47,7 +47,7 @@ function runCli(
   const started = Date.now();
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...options.env, NDKV_TEST_TAG: tag },
+    env: { ...process.env, ...options.env, NDK_VERBS_TEST_TAG: tag },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const chunks: Chunk[] = [];
@@ -86,7 +86,7 @@ function qemuPids(tag: string): number[] {
     try {
       if (!fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('qemu-system')) continue;
       const env = fs.readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
-      if (env.includes(`NDKV_TEST_TAG=${tag}`)) pids.push(Number(name));
+      if (env.includes(`NDK_VERBS_TEST_TAG=${tag}`)) pids.push(Number(name));
     } catch {
       // The process went away while we looked.
     }
@@ -162,14 +162,14 @@ describe('ndk-verbs vm (boots the SoftRoCE VM)', () => {
     async () => {
       const value = `it's a "test" with $HOME, \`back\\ticks\`, spaces  and\na newline`;
       const script = [
-        'printf "out:%s:%s\\n" "$PWD" "$NDKV_TEST_VALUE"',
+        'printf "out:%s:%s\\n" "$PWD" "$NDK_VERBS_TEST_VALUE"',
         'echo err-1 >&2',
         'sleep 4',
         'echo err-2 >&2',
         'exit 3',
       ].join('; ');
       const run = await runCli(['vm', '--', 'sh', '-c', script], {
-        env: { NDKV_TEST_VALUE: value, 'NOT-AN-IDENTIFIER': 'x' },
+        env: { NDK_VERBS_TEST_VALUE: value, 'NOT-AN-IDENTIFIER': 'x' },
       });
       expect(run.code).toBe(3);
       expect(run.stdout).toBe(`out:${ROOT}:${value}\n`);

@@ -12,7 +12,7 @@ import {
   ntStatusName,
   openAdapter,
   type MemoryRegion,
-} from '../../../lib';
+} from '../../lib';
 import { requireDevices } from './devices';
 import { kernelMrCount } from './kernel';
 

@@ -43,3 +43,13 @@ export function allKernelMrs(): KernelObject[] {
     execFileSync('rdma', ['-j', 'resource', 'show', 'mr']).toString() || '[]',
   ) as KernelObject[];
 }
+
+/** What the kernel still holds for this process: MRs, QPs, CQs and PDs. */
+export function kernelLeftovers(): Record<'mr' | 'qp' | 'cq' | 'pd', number> {
+  return {
+    mr: kernelObjects('mr').length,
+    qp: kernelObjects('qp').length,
+    cq: kernelObjects('cq').length,
+    pd: kernelObjects('pd').length,
+  };
+}

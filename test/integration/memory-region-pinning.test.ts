@@ -15,9 +15,9 @@ import {
   NtStatus,
   ntStatusName,
 } from '../../lib';
-import { detachByByobRead, detachByTransfer } from './support/detaching';
-import { useDomainFixture } from './support/domain-fixture';
-import { collectUntil } from './support/gc';
+import { detachByByobRead, detachByTransfer } from '../support/detaching';
+import { useDomainFixture } from '../support/domain-fixture';
+import { collectUntil } from '../support/gc';
 import {
   bufferOf,
   holdsPattern,
@@ -25,8 +25,8 @@ import {
   jsOwnedMemory,
   pattern,
   writePattern,
-} from './support/js-memory';
-import { kernelMrCount, kernelObjects } from './support/kernel';
+} from '../support/js-memory';
+import { kernelMrCount, kernelObjects } from '../support/kernel';
 import {
   closePairs,
   connectedPair,
@@ -34,7 +34,7 @@ import {
   REMOTE_ACCESS,
   remoteBuffer,
   type Side,
-} from './support/peers';
+} from '../support/peers';
 
 const fixture = useDomainFixture();
 

@@ -12,9 +12,9 @@ import {
   openAdapter,
   type ProtectionDomain,
   type QueuePair,
-} from '../../../lib';
+} from '../../lib';
 import { requireDevices } from './devices';
-import { kernelObjects } from './kernel';
+import { kernelLeftovers } from './kernel';
 
 /** One side: adapter, protection domain and a self-draining completion queue. */
 export interface Side {
@@ -71,16 +71,6 @@ export async function remoteBuffer(
   const mr = await remote.pd.createMr();
   await mr.register(bytes, { flags: NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE });
   return { mr, bytes };
-}
-
-/** What the kernel still holds for this process: MRs, QPs, CQs and PDs. */
-export function kernelLeftovers(): Record<'mr' | 'qp' | 'cq' | 'pd', number> {
-  return {
-    mr: kernelObjects('mr').length,
-    qp: kernelObjects('qp').length,
-    cq: kernelObjects('cq').length,
-    pd: kernelObjects('pd').length,
-  };
 }
 
 /**

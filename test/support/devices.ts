@@ -3,7 +3,7 @@
  * never skips because the machine has no RDMA device.
  */
 
-import { listDevices } from '../../../lib';
+import { listDevices } from '../../lib';
 
 /** How many devices the run requires (`NDK_VERBS_REQUIRE_DEVICES`, default 1). */
 export function requiredDeviceCount(): number {

@@ -4,7 +4,7 @@
  * run, with the kernel holding no region afterwards.
  */
 
-import { NdkDeregisterMr, NtStatus, openAdapter } from '../../../lib';
+import { NdkDeregisterMr, NtStatus, openAdapter } from '../../lib';
 import { requireDevices } from './devices';
 import { kernelMrCount } from './kernel';
 

@@ -3,7 +3,7 @@
  * first required device, closed after them, with the kernel checked to hold no region of ours.
  */
 
-import { type Adapter, openAdapter, type ProtectionDomain } from '../../../lib';
+import { type Adapter, openAdapter, type ProtectionDomain } from '../../lib';
 import { requireDevices } from './devices';
 import { kernelMrCount } from './kernel';
 

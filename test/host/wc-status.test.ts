@@ -6,7 +6,7 @@ import {
   ntStatusName,
   WC_STATUS_TABLE,
   wcStatusName,
-} from '../../lib/status';
+} from '../../lib';
 
 describe('WC_STATUS_TABLE', () => {
   it('lists every ibv_wc_status from IBV_WC_SUCCESS (0) to IBV_WC_GENERAL_ERR (21) once', () => {
