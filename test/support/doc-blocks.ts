@@ -78,6 +78,7 @@ export function extractBlocks(file: string, markdown: string): DocBlock[] {
     const end = lines.findIndex((text, j) => j > i && CLOSING_FENCE.test(text));
     if (end < 0) throw new Error(`${file}:${i + 1}: code fence never closed`);
     const language = LANGUAGES[tag.toLowerCase()];
+    refuseDetachedMark(file, lines, i);
     if (language !== undefined) {
       const source = lines
         .slice(i + 1, end)
@@ -109,6 +110,17 @@ function compileOnlyReason(file: string, markLine: number, before: string | unde
     );
   }
   return reason[1];
+}
+
+// A mark separated from its fence by blank lines would quietly not apply.
+function refuseDetachedMark(file: string, lines: string[], fence: number): void {
+  let before = fence - 1;
+  while (before >= 0 && lines[before].trim() === '') before--;
+  if (before < fence - 1 && before >= 0 && MARK.test(lines[before])) {
+    throw new Error(
+      `${file}:${before + 1}: put the example mark on the line right before the fence`,
+    );
+  }
 }
 
 /**

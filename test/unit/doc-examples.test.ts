@@ -91,7 +91,12 @@ describe('extractBlocks', () => {
   test('finds js and ts blocks with their lines, languages and marks, and skips the rest', () => {
     const [first, second, ...rest] = extractBlocks('x.md', markdown);
     expect(rest).toEqual([]);
-    expect(first).toMatchObject({ id: 'x.md:2', language: 'js', esm: false, compileOnly: undefined });
+    expect(first).toMatchObject({
+      id: 'x.md:2',
+      language: 'js',
+      esm: false,
+      compileOnly: undefined,
+    });
     expect(first.source).toBe("const a = require('ndk-verbs');\n");
     expect(second).toMatchObject({ id: 'x.md:10', language: 'ts', esm: true });
     expect(second.source).toBe("import { openAdapter } from 'ndk-verbs';\n  void openAdapter;\n");
@@ -109,5 +114,8 @@ describe('extractBlocks', () => {
     );
     expect(() => extractBlocks('x.md', '<!-- example: compile-only: -->\n```js\n```\n')).toThrow();
     expect(() => extractBlocks('x.md', 'text\n```ts\nx;\n')).toThrow(/x\.md:2: .*never closed/);
+    expect(() =>
+      extractBlocks('x.md', '<!-- example: compile-only: why -->\n\n```ts\nx;\n```\n'),
+    ).toThrow(/x\.md:1: put the example mark on the line right before the fence/);
   });
 });
