@@ -127,6 +127,17 @@ uint32_t RequestId(const Napi::CallbackInfo& info, size_t index) {
   return static_cast<uint32_t>(id);
 }
 
+// What a deferred request needs before the region's state moves (a request that runs inline, with
+// no `requests`, needs nothing): a thread to run it, and the reference that keeps the region's box
+// alive until its result is delivered. 0, or the errno.
+int PrepareDeferred(MrRequestQueue* requests, const Napi::External<MrBox>& handle,
+                    Napi::Reference<Napi::External<MrBox>>* keepAlive) {
+  if (requests == nullptr) return 0;
+  int reserved = requests->Reserve();
+  if (reserved == 0) *keepAlive = Napi::Persistent(handle);
+  return reserved;
+}
+
 // (pd) → handle | NativeResult
 Napi::Value CreateMr(const Napi::CallbackInfo& info) {
   auto& pd = UnwrapHandle<PdBox>(info[0])->core;
@@ -195,11 +206,8 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   if (memory == nullptr) return Napi::Number::New(env, kBadArgument);
   auto pin = std::make_shared<Napi::ObjectReference>(Napi::Persistent(view.As<Napi::Object>()));
   Napi::Reference<Napi::External<MrBox>> keepAlive;
-  if (requestId != 0) {
-    int reserved = requests->Reserve();
-    if (reserved != 0) return Napi::Number::New(env, reserved);
-    keepAlive = Napi::Persistent(handle);
-  }
+  int reserved = PrepareDeferred(requests, handle, &keepAlive);
+  if (reserved != 0) return Napi::Number::New(env, reserved);
   int begin = BeginRequest(*box->core, MrState::kUnregistered, MrState::kRegistering);
   if (begin != kDone) return Napi::Number::New(env, begin);
 
@@ -229,11 +237,8 @@ Napi::Value MrDeregister(const Napi::CallbackInfo& info) {
   MrRequestQueue* requests =
       requestId != 0 ? UnwrapHandle<MrQueueBox>(info[2])->queue.get() : nullptr;
   Napi::Reference<Napi::External<MrBox>> keepAlive;
-  if (requestId != 0) {
-    int reserved = requests->Reserve();
-    if (reserved != 0) return Napi::Number::New(env, reserved);
-    keepAlive = Napi::Persistent(handle);
-  }
+  int reserved = PrepareDeferred(requests, handle, &keepAlive);
+  if (reserved != 0) return Napi::Number::New(env, reserved);
   int begin = BeginRequest(*box->core, MrState::kRegistered, MrState::kDeregistering);
   if (begin != kDone) return Napi::Number::New(env, begin);
 

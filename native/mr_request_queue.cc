@@ -83,8 +83,8 @@ bool MrRequestQueue::Submit(Job job, Napi::Reference<Napi::External<MrBox>> hand
       std::lock_guard<std::mutex> lock(mutex_);
       results_.reserve(inFlight_.size() + 1);
     }
-    inserted = inFlight_.try_emplace(id, InFlight{std::move(handle), job.kind, std::move(pin)})
-                   .second;
+    inserted =
+        inFlight_.try_emplace(id, InFlight{std::move(handle), job.kind, std::move(pin)}).second;
     MaybeFailSubmitForTest();
     std::lock_guard<std::mutex> lock(mutex_);
     jobs_.push_back(std::move(job));

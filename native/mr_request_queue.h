@@ -58,8 +58,8 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   // region's box alive until its result has been delivered, and `pin` is the box's pin of the
   // registration the request concerns (null when there is none), the only one its result may
   // release. Wakes a thread only for the first job of a burst; Flush() wakes the rest. Never
-  // throws: false when it could not queue the job (out of memory), the queue then unchanged, and the
-  // caller moves the region back out of its transient state.
+  // throws: false when it could not queue the job (out of memory), the queue then unchanged, and
+  // the caller moves the region back out of its transient state.
   bool Submit(Job job, Napi::Reference<Napi::External<MrBox>> handle, MrPin pin);
   // JS thread, once after a burst of Submit() calls (the facade calls it on the next tick): wakes
   // as many sleeping threads as there are queued jobs.

@@ -8,8 +8,7 @@
 
 namespace ndkv {
 
-template <Napi::Function::Callback cb,
-          OnNativeFailure onFailure = OnNativeFailure::kReturnErrno>
+template <Napi::Function::Callback cb, OnNativeFailure onFailure = OnNativeFailure::kReturnErrno>
 void ExportFunction(Napi::Env env, Napi::Object exports, const char* name) {
   exports.Set(name, Napi::Function::New<GuardedCall<cb, onFailure>>(env, name));
 }
