@@ -6,6 +6,7 @@ module.exports = {
   rootDir: '../dist/test',
   testMatch: ['<rootDir>/integration/**/*.test.js', '<rootDir>/sanitize/**/*.test.js'],
   testEnvironment: 'node',
+  transform: {}, // compiled JavaScript: no babel pass (see jest.integration.config.js)
   testTimeout: 600000,
   maxWorkers: 1,
 };

@@ -14,7 +14,6 @@ import {
   type CompletionQueue,
   type MemoryRegion,
   NdkArmCq,
-  NdkCloseObject,
   NdkCqNotifyType,
   NdkCreateCq,
   NdkCreateQp,
@@ -41,7 +40,12 @@ import {
 import { requireDevices } from '../support/devices';
 import { kernelObjects } from '../support/kernel';
 import { expectNdkErrors } from '../support/ndk-error';
-import { type AnyCompletion, expectNdkRefusals, type RefusalRow } from '../support/ndk-refusal';
+import {
+  type AnyCompletion,
+  expectNdkRefusals,
+  type RefusalRow,
+  closeObjectRows,
+} from '../support/ndk-refusal';
 
 const { STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } = NtStatus;
 const ANY = NdkCqNotifyType.NDK_CQ_NOTIFY_ANY;
@@ -196,18 +200,11 @@ const armCqRows: RefusalRow[] = [
   })),
 ];
 
-const closeRows: RefusalRow[] = [
-  {
-    name: 'NdkCloseObject(a closed CompletionQueue)',
-    expected: STATUS_INVALID_HANDLE,
-    call: (c) => NdkCloseObject(f.closedCq, c),
-  },
-  ...rowsOf(notFunctions).map(([label, completion]) => ({
-    name: `NdkCloseObject(an open CompletionQueue, closeCompletion ${label})`,
-    expected: STATUS_INVALID_PARAMETER,
-    call: () => NdkCloseObject(f.ndkCq, bad<AnyCompletion>(completion())),
-  })),
-];
+const closeRows: RefusalRow[] = closeObjectRows(
+  'CompletionQueue',
+  () => f.closedCq,
+  () => f.ndkCq,
+);
 
 it.each([
   ['NdkCreateCq', createCqRows],

@@ -13,7 +13,6 @@
 import {
   MemoryWindow,
   NdkBind,
-  NdkCloseObject,
   NdkCreateMw,
   NdkGetRemoteTokenFromMw,
   NdkInvalidate,
@@ -41,6 +40,7 @@ import {
   expectNdkRefusal,
   expectNdkRefusals,
   type RefusalRow,
+  closeObjectRows,
 } from '../support/ndk-refusal';
 import { connectedPair } from '../support/peers';
 
@@ -274,18 +274,12 @@ const tokenRows = (): RefusalRow[] => [
   },
 ];
 
-const closeRows = (): RefusalRow[] => [
-  {
-    name: 'NdkCloseObject(a closed MemoryWindow)',
-    expected: STATUS_INVALID_HANDLE,
-    call: (c) => NdkCloseObject(w.closedWindow, c),
-  },
-  ...rowsOf(notFunctions).map(([label, completion]) => ({
-    name: `NdkCloseObject(an open MemoryWindow, closeCompletion ${label})`,
-    expected: STATUS_INVALID_PARAMETER,
-    call: () => NdkCloseObject(w.window, bad<AnyCompletion>(completion())),
-  })),
-];
+const closeRows = (): RefusalRow[] =>
+  closeObjectRows(
+    'MemoryWindow',
+    () => w.closedWindow,
+    () => w.window,
+  );
 
 it.each([
   ['NdkCreateMw', createMwRows],

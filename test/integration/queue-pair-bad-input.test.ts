@@ -12,7 +12,6 @@
  */
 
 import {
-  NdkCloseObject,
   NdkConnectQp,
   NdkCreateQp,
   NdkGetQpAddress,
@@ -44,7 +43,12 @@ import {
 import { REGION_BYTES, useDataPathFixture } from '../support/data-path-fixture';
 import { kernelLeftovers } from '../support/kernel';
 import { expectNdkError, expectNdkErrors } from '../support/ndk-error';
-import { type AnyCompletion, expectNdkRefusals, type RefusalRow } from '../support/ndk-refusal';
+import {
+  type AnyCompletion,
+  expectNdkRefusals,
+  type RefusalRow,
+  closeObjectRows,
+} from '../support/ndk-refusal';
 
 const {
   STATUS_INVALID_BUFFER_SIZE,
@@ -317,18 +321,11 @@ const remoteRows: RefusalRow[] = (
   })),
 ]);
 
-const closeRows: RefusalRow[] = [
-  {
-    name: 'NdkCloseObject(a closed QueuePair)',
-    expected: STATUS_INVALID_HANDLE,
-    call: (c) => NdkCloseObject(f.closedQp, c),
-  },
-  ...rowsOf(notFunctions).map(([label, completion]) => ({
-    name: `NdkCloseObject(an open QueuePair, closeCompletion ${label})`,
-    expected: STATUS_INVALID_PARAMETER,
-    call: () => NdkCloseObject(f.unconnected, bad<AnyCompletion>(completion())),
-  })),
-];
+const closeRows: RefusalRow[] = closeObjectRows(
+  'QueuePair',
+  () => f.closedQp,
+  () => f.unconnected,
+);
 
 it.each([
   ['NdkCreateQp', () => createQpRows],

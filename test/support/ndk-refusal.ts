@@ -10,7 +10,8 @@
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-import { type NdkOut, ntStatusName } from '../../lib';
+import { NdkCloseObject, type NdkObject, type NdkOut, NtStatus, ntStatusName } from '../../lib';
+import { bad, notFunctions, rowsOf } from './bad-values';
 
 /** Any callback shape: NDK create, request, close completions and CQ notifications. */
 export type AnyCompletion = (...args: unknown[]) => void;
@@ -57,4 +58,27 @@ export async function expectNdkRefusals(rows: readonly RefusalRow[]): Promise<vo
 /** One call's refusal: {@link expectNdkRefusals} of one row. */
 export function expectNdkRefusal(call: NdkCall, expected: number): Promise<void> {
   return expectNdkRefusals([{ name: 'the call', expected, call }]);
+}
+
+/**
+ * The `NdkCloseObject` rows every kind of object shares: a closed `kind` is a bad handle, and an
+ * open one with a close completion that is not a function is a bad parameter.
+ */
+export function closeObjectRows(
+  kind: string,
+  closed: () => NdkObject,
+  open: () => NdkObject,
+): RefusalRow[] {
+  return [
+    {
+      name: `NdkCloseObject(a closed ${kind})`,
+      expected: NtStatus.STATUS_INVALID_HANDLE,
+      call: (c) => NdkCloseObject(closed(), c),
+    },
+    ...rowsOf(notFunctions).map(([label, completion]) => ({
+      name: `NdkCloseObject(an open ${kind}, closeCompletion ${label})`,
+      expected: NtStatus.STATUS_INVALID_PARAMETER,
+      call: () => NdkCloseObject(open(), bad<AnyCompletion>(completion())),
+    })),
+  ];
 }
