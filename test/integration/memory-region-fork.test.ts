@@ -4,8 +4,9 @@
  * registered pages first. `allocate()` blocks are kept out of children for their whole life; the
  * whole pages of registered JS memory while some registration covers them (counted per page, so
  * overlapping registrations keep shared pages out until the last one goes). The spawn ratios are
- * the benchmark's (bench/spawn-cost.ts), at 128 MiB instead of 1 GiB and with a margin for the
- * VM's noise: without the advice they come out far above it.
+ * the benchmark's (bench/spawn-cost.ts), at 128 MiB instead of 1 GiB, bounded at 1.5× (target
+ * 1.2×) and 2× with room for the VM's noise (the fixed ratios come out near 1); without the advice
+ * they came out at 4.4× and 3.9× with the machine under heavy load (about 9× on a quiet one).
  */
 
 import { release as kernelRelease } from 'node:os';
@@ -16,12 +17,16 @@ import { useDomainFixture } from '../support/domain-fixture';
 import { keptOutOfForks, pageOf, pagesAfter } from '../support/fork-advice';
 import { kernelMrCount } from '../support/kernel';
 
-const fileStart = Date.now();
-process.stderr.write(`TIMING file loaded\n`);
 const fixture = useDomainFixture();
-afterAll(() => process.stderr.write(`TIMING file ${Date.now() - fileStart} ms\n`));
 
-afterEach(() => {
+// Regions a failed test left registered, released so the next test starts from none.
+const regions: MemoryRegion[] = [];
+
+afterEach(async () => {
+  for (const mr of regions.splice(0)) {
+    if (mr.isRegistered) await mr.deregister();
+    await mr.close();
+  }
   expect(kernelMrCount()).toBe(0);
 });
 
@@ -32,25 +37,21 @@ describe('spawning a child process with 128 MiB registered', () => {
   let baselineMs: number;
 
   beforeAll(() => {
-    const t0 = Date.now();
     baselineMs = medianSpawnMs(SAMPLES);
-    process.stderr.write(`TIMING baseline ${baselineMs} ms, hook ${Date.now() - t0} ms\n`);
   });
 
   it('costs at most 1.5× the spawn with nothing registered, for allocate() memory', async () => {
     const ms = await medianSpawnMsWhileRegistered(fixture.pd, allocate(BYTES), SAMPLES);
-    process.stderr.write(`TIMING allocate ${ms} ms\n`);
     expect(ms / baselineMs).toBeLessThanOrEqual(1.5);
   });
 
-  it('costs at most 2.5× the spawn with nothing registered, for a Buffer.alloc Buffer', async () => {
+  it('costs at most 2× the spawn with nothing registered, for a Buffer.alloc Buffer', async () => {
     const ms = await medianSpawnMsWhileRegistered(fixture.pd, Buffer.alloc(BYTES), SAMPLES);
-    process.stderr.write(`TIMING buffer ${ms} ms\n`);
-    expect(ms / baselineMs).toBeLessThanOrEqual(2.5);
+    expect(ms / baselineMs).toBeLessThanOrEqual(2);
   });
 });
 
-it('keeps allocate() memory out of children before, while and after it is registered', async () => {
+it('keeps allocate() memory out of children while it is registered and after', async () => {
   const block = allocate(4 * pageSize);
   const mr = await registered(block);
   const start = mr.address;
@@ -112,14 +113,20 @@ describe('registered JS memory', () => {
 it('reports libibverbs fork support as the kernel gives it', () => {
   const [major, minor] = kernelRelease().split('.').map(Number);
   const copiesOnFork = major > 5 || (major === 5 && minor >= 12);
-  expect(diagnostics()).toEqual({
-    forkSupport: copiesOnFork ? 'unneeded' : expect.stringMatching(/^(disabled|enabled)$/),
-    forkExclusion: copiesOnFork ? 'ndk-verbs' : expect.any(String),
-  });
+  const { forkSupport, forkExclusion } = diagnostics();
+  if (copiesOnFork) {
+    expect({ forkSupport, forkExclusion }).toEqual({
+      forkSupport: 'unneeded',
+      forkExclusion: 'ndk-verbs',
+    });
+  } else {
+    expect(['disabled', 'enabled']).toContain(forkSupport);
+  }
 });
 
 async function registered(memory: ArrayBuffer | Uint8Array): Promise<MemoryRegion> {
   const mr = await fixture.pd.createMr();
+  regions.push(mr);
   await mr.register(memory);
   return mr;
 }
@@ -127,4 +134,5 @@ async function registered(memory: ArrayBuffer | Uint8Array): Promise<MemoryRegio
 async function release(mr: MemoryRegion): Promise<void> {
   await mr.deregister();
   await mr.close();
+  regions.splice(regions.indexOf(mr), 1);
 }
