@@ -23,7 +23,8 @@
         "native/queue_pair.cc",
         "native/queue_pair_post.cc",
         "native/memory_block.cc",
-        "native/util/backing_store_pin.cc"
+        "native/util/backing_store_pin.cc",
+        "native/util/fork_exclusion.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: a completion that reaches an environment already

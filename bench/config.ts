@@ -36,6 +36,12 @@ export const EVENT_LOOP = { regionBytes: 64 * MiB, regionCount: 16, rounds: 8, r
 /** Concurrency test: 1,000 × 1 MiB, deregistered all at once vs one by one. */
 export const CONCURRENCY = { regionBytes: 1 * MiB, count: 1000, rounds: 3 };
 
+/**
+ * Spawn test: median of `samples` spawns of /bin/true with nothing registered, then with `bytes`
+ * of allocate() memory registered, then with a `bytes` Buffer.alloc Buffer registered.
+ */
+export const SPAWN = { bytes: 1024 * MiB, samples: 7 };
+
 /** Leak check: register/deregister cycles at 4 KiB, inline. */
 export const LEAK = {
   bytes: 4 * KiB,

@@ -113,6 +113,26 @@ export interface LeakResult {
   readonly reducedBecause?: string;
 }
 
+/** Median `child_process.spawnSync('/bin/true')` time with and without memory registered. */
+export interface SpawnResult {
+  /** Bytes registered in each of the two registered cases. */
+  readonly bytes: number;
+  /** Timed spawns per case (after one untimed). */
+  readonly samples: number;
+  /** `ibv_is_fork_initialized()`, as `diagnostics()` reports it. */
+  readonly forkSupport: string;
+  /** Median spawn, ms, with nothing registered. */
+  readonly baselineMs: number;
+  /** Median spawn, ms, with `bytes` of `allocate()` memory registered. */
+  readonly allocatedMs: number;
+  /** Median spawn, ms, with a `bytes` `Buffer.alloc` Buffer registered. */
+  readonly bufferMs: number;
+  /** allocatedMs / baselineMs. */
+  readonly allocatedRatio: number;
+  /** bufferMs / baselineMs. */
+  readonly bufferRatio: number;
+}
+
 /** Where the figures came from. */
 export interface MachineInfo {
   readonly place: string;
@@ -139,6 +159,7 @@ export interface BenchResult {
   readonly eventLoop: EventLoopResult;
   readonly concurrency: ConcurrencyResult;
   readonly leak: LeakResult;
+  readonly spawn: SpawnResult;
   /** Wall time of the whole `npm run bench`, VM boot included; set by the report. */
   wallS?: number;
 }

@@ -1,5 +1,5 @@
 /**
- * The readable stdout report of a run: machine, the four tests as aligned tables, and the targets.
+ * The readable stdout report of a run: machine, the five tests as aligned tables, and the targets.
  *
  * @packageDocumentation
  */
@@ -23,7 +23,7 @@ const ms = (value: number) => value.toFixed(2);
 
 /** The whole report as text. */
 export function renderReport(result: BenchResult): string {
-  const { machine: m, eventLoop: loop, concurrency: conc, leak } = result;
+  const { machine: m, eventLoop: loop, concurrency: conc, leak, spawn } = result;
   const out: string[] = [];
   out.push(
     `ndk-verbs bench, ${result.startedAt}: ${m.place}, device ${m.device}`,
@@ -129,6 +129,18 @@ export function renderReport(result: BenchResult): string {
     `  RSS after GC every ${leak.rssCheckpoints[0]?.cycles ?? 0} cycles (MiB): ` +
       leak.rssCheckpoints.map((c) => mib(c.rssBytes)).join(' '),
     `  growth over the second half: ${leak.secondHalfBytesPerCycle.toFixed(2)} bytes per cycle`,
+    '',
+    `5. spawnSync('/bin/true'), median of ${spawn.samples} (ms; fork support: ${spawn.forkSupport})`,
+    columns([
+      ['registered', 'median', 'ratio'],
+      ['nothing', ms(spawn.baselineMs), '1.00'],
+      [
+        `${label(spawn.bytes)} of allocate()`,
+        ms(spawn.allocatedMs),
+        spawn.allocatedRatio.toFixed(2),
+      ],
+      [`${label(spawn.bytes)} of Buffer.alloc`, ms(spawn.bufferMs), spawn.bufferRatio.toFixed(2)],
+    ]),
     '',
     'targets (issue 5)',
     columns([

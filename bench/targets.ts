@@ -18,7 +18,7 @@ const MiB = 2 ** 20;
 /** Every target of issue 5 for `result`. */
 export function checkTargets(result: BenchResult): TargetCheck[] {
   const small = result.perOp.find((row) => row.bytes === 4096);
-  const { eventLoop: loop, concurrency, leak } = result;
+  const { eventLoop: loop, concurrency, leak, spawn } = result;
   const rssGrowth = leak.rssAfterBytes - leak.rssBeforeBytes;
   const checks: TargetCheck[] = [];
   if (small) {
@@ -59,6 +59,19 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
         `${(rssGrowth / MiB).toFixed(2)} MiB ` +
         `(second half: ${leak.secondHalfBytesPerCycle.toFixed(2)} B/cycle)`,
       met: rssGrowth < 2 * MiB,
+    },
+  );
+  const gib = `${spawn.bytes / 2 ** 30} GiB`;
+  checks.push(
+    {
+      target: `spawn with ${gib} of allocate() memory registered ≤ 1.2× nothing registered`,
+      measured: `${spawn.allocatedRatio.toFixed(2)}×`,
+      met: spawn.allocatedRatio <= 1.2,
+    },
+    {
+      target: `spawn with ${gib} of Buffer.alloc memory registered ≤ 2× nothing registered`,
+      measured: `${spawn.bufferRatio.toFixed(2)}×`,
+      met: spawn.bufferRatio <= 2,
     },
   );
   if (leak.cycles < leak.requestedCycles) {

@@ -10,6 +10,7 @@
 
 export * from './status';
 export { listDevices, type DeviceInfo, type PortInfo } from './devices';
+export { diagnostics, type Diagnostics, type ForkSupport } from './diagnostics';
 export {
   Adapter,
   openAdapter,

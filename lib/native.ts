@@ -84,6 +84,8 @@ export interface NativeAddon {
   deviceList(): NativeDeviceInfo[];
   deviceOpen(name: string): DeviceHandle | number;
   deviceClose(device: DeviceHandle): number;
+  /** `ibv_is_fork_initialized()`: libibverbs' fork support, as the kernel and the library report it. */
+  forkSupport(): 'disabled' | 'enabled' | 'unneeded';
   pdAlloc(device: DeviceHandle): PdHandle | number;
   pdDealloc(pd: PdHandle): number;
   mrCreate(pd: PdHandle): MrHandle | number;

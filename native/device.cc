@@ -187,12 +187,26 @@ Napi::Value CloseDevice(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, err);
 }
 
+// () → "disabled" | "enabled" | "unneeded": libibverbs' fork support (ibv_is_fork_initialized).
+// "unneeded" means the kernel copies DMA-pinned pages into a fork child by itself.
+Napi::Value ForkSupport(const Napi::CallbackInfo& info) {
+  switch (ibv_is_fork_initialized()) {
+    case IBV_FORK_ENABLED:
+      return Napi::String::New(info.Env(), "enabled");
+    case IBV_FORK_UNNEEDED:
+      return Napi::String::New(info.Env(), "unneeded");
+    default:
+      return Napi::String::New(info.Env(), "disabled");
+  }
+}
+
 }  // namespace
 
 void InitDevice(Napi::Env env, Napi::Object exports) {
   ExportFunction<ListDevices, OnNativeFailure::kThrow>(env, exports, "deviceList");
   ExportFunction<OpenDevice>(env, exports, "deviceOpen");
   ExportFunction<CloseDevice>(env, exports, "deviceClose");
+  ExportFunction<ForkSupport>(env, exports, "forkSupport");
 }
 
 }  // namespace ndkv

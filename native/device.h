@@ -31,7 +31,7 @@ struct DeviceCore {
 
 using DeviceBox = CoreBox<DeviceCore, HandleKind::kDevice>;
 
-// Exports deviceList, deviceOpen and deviceClose.
+// Exports deviceList, deviceOpen, deviceClose and forkSupport.
 void InitDevice(Napi::Env env, Napi::Object exports);
 
 }  // namespace ndkv

@@ -13,6 +13,7 @@
 namespace ndkv {
 
 MemoryBlock::~MemoryBlock() {
+  forkExclusion.reset();  // before the unmapping: the pages' counts belong to these addresses
   if (base != nullptr) munmap(base, length);
 }
 
@@ -54,6 +55,9 @@ Napi::Value AllocateMemory(const Napi::CallbackInfo& info) {
   auto block = std::make_shared<MemoryBlock>();
   block->base = base;
   block->length = length;
+  // The whole mapping, rounded up to pages as mmap did: no JS object shares any of its pages.
+  auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  block->forkExclusion.emplace(base, (length + page - 1) / page * page);
   AddonData::Of(env)->blocks.Add(block);
   // The ArrayBuffer owns one reference; each registration over the block owns another.
   auto* owner = new std::shared_ptr<MemoryBlock>(block);

@@ -1,18 +1,25 @@
 // Memory that ndk-verbs allocates itself: page aligned, owned natively, and freed only when both
 // its ArrayBuffer is gone and no memory region is registered over it. So even an ArrayBuffer that
 // JS detaches or transfers away cannot free pages that a live registration still points at.
+// Blocks are MADV_DONTFORK for their whole life: a child process never gets a copy of them (in a
+// child that does not exec, the range is unmapped).
 #pragma once
 #include <napi.h>
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+
+#include "util/fork_exclusion.h"
 
 namespace ndkv {
 
 struct MemoryBlock {
   void* base = nullptr;
   size_t length = 0;
+  // Held from the mapping to the unmapping, so registrations over the block never undo it.
+  std::optional<ForkExclusion> forkExclusion;
   ~MemoryBlock();
 };
 

@@ -10,6 +10,7 @@
 #include "mr_request_queue.h"
 #include "util/backing_store_pin.h"
 #include "util/export_function.h"
+#include "util/fork_exclusion.h"
 #include "util/result_codes.h"
 #include "util/weak_list.h"
 
@@ -36,6 +37,8 @@ int MrCore::RunRegister(void* addr, size_t length, int access, std::shared_ptr<v
   ibv_mr* created = ibv_reg_mr(pd->pd, addr, length, access);
   int err = created != nullptr ? 0 : errno;
   if (created == nullptr && err == 0) err = EINVAL;  // some providers fail without errno
+  // Out of fork children while registered (util/fork_exclusion.h).
+  if (created != nullptr) memory = HeldOutOfForks(addr, length, std::move(memory));
   {
     std::lock_guard<std::mutex> lock(mutex);
     mr = created;

@@ -18,10 +18,13 @@ export async function devicesCommand(argv: readonly string[]): Promise<number> {
     return 2;
   }
   let devices;
+  let forkLine;
   try {
     // Loaded here, not at start-up: `ndk-verbs vm` must work without the addon.
     const { listDevices } = await import('../devices');
+    const { diagnostics, formatForkLine } = await import('../diagnostics');
     devices = listDevices();
+    forkLine = formatForkLine(diagnostics());
   } catch (err) {
     process.stderr.write(
       `ndk-verbs devices: cannot list RDMA devices: ${(err as Error).message}\n`,
@@ -35,6 +38,6 @@ export async function devicesCommand(argv: readonly string[]): Promise<number> {
     );
     return 1;
   }
-  process.stdout.write(formatDevicesTable(devices));
+  process.stdout.write(formatDevicesTable(devices) + forkLine);
   return 0;
 }
