@@ -142,7 +142,7 @@ export function renderReport(result: BenchResult): string {
       [`${label(spawn.bytes)} of Buffer.alloc`, ms(spawn.bufferMs), spawn.bufferRatio.toFixed(2)],
     ]),
     '',
-    'targets (issue 5)',
+    'performance targets',
     columns([
       ['target', 'measured', 'result'],
       ...checkTargets(result).map((t) => [t.target, t.measured, t.met ? 'met' : 'MISSED']),

@@ -1,5 +1,5 @@
 /**
- * The targets of issue 5, checked against a run's figures: reported, never asserted.
+ * The performance targets, checked against a run's figures: reported, never asserted.
  *
  * @packageDocumentation
  */
@@ -15,7 +15,7 @@ export interface TargetCheck {
 
 const MiB = 2 ** 20;
 
-/** Every target of issue 5 for `result`. */
+/** Every performance target for `result`. */
 export function checkTargets(result: BenchResult): TargetCheck[] {
   const small = result.perOp.find((row) => row.bytes === 4096);
   const { eventLoop: loop, concurrency, leak, spawn } = result;
