@@ -23,7 +23,9 @@ cp -r binding.gyp native "$copy/"
   -Dndk_verbs_sanitize=1 >build.log 2>&1) || { cat "$copy/build.log" >&2; exit 1; }
 sanitized=$copy/build/Release/ndk_verbs.node
 # Refuse to run the suite against an addon without the sanitizers or the hooks.
-nm -D "$sanitized" | grep -q __asan_init || { echo "ndk-verbs: $sanitized lacks ASan" >&2; exit 1; }
+# (nm's output is saved first: `nm | grep -q` under pipefail fails when grep stops reading early.)
+nm -D "$sanitized" >"$copy/symbols"
+grep -q __asan_init "$copy/symbols" || { echo "ndk-verbs: $sanitized lacks ASan" >&2; exit 1; }
 grep -q testFailNextMrSubmit "$sanitized" || { echo "ndk-verbs: $sanitized lacks the test hooks" >&2; exit 1; }
 echo "ndk-verbs: sanitized addon built in $((SECONDS - started)) s"
 

@@ -86,7 +86,7 @@ function programOf(block: DocBlock): { code: string; extension: string } {
   if (!existsSync(transpiled)) {
     throw new Error(
       `${block.id} has not been transpiled since it last changed: run the host test first ` +
-        '(npx jest -c test/jest.unit.config.js doc-examples)',
+        '(npx jest -c test/jest.host.config.js doc-examples)',
     );
   }
   return { code: readFileSync(transpiled, 'utf8'), extension: 'cjs' };
