@@ -7,7 +7,7 @@
  *   --workers W          workers at a time (default 3)
  *   --phase-seconds P    seconds of operations between checks (default 10)
  *   --drain-every D      phases between drains (default 3)
- *   --inject-leak KIND   plant a deliberate leak in the first worker: mr | fd (shows the checks fail)
+ *   --inject-leak KIND   plant a deliberate leak: mr | fd (see messages.ts) (shows the checks fail)
  */
 
 import { promises as fs } from 'node:fs';
@@ -24,7 +24,7 @@ const MIB = 1024 * 1024;
 function parse(argv: string[]): SoakOptions {
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 2) {
-    const name = argv[i]!;
+    const name = argv[i];
     const value = argv[i + 1];
     if (!name.startsWith('--') || value === undefined)
       throw new Error(`bad argument near '${name}'`);
@@ -56,7 +56,7 @@ function parse(argv: string[]): SoakOptions {
     workers: number('workers', 3, 1),
     phaseSeconds: number('phase-seconds', 10, 1),
     drainEvery: number('drain-every', 3, 1),
-    devices: [devices[0]!, devices[1]!],
+    devices: [devices[0], devices[1]],
     injectLeak: leak as LeakKind | undefined,
     // Under emulation a worker's start (loading the addon, opening two devices) takes seconds.
     workerTimeoutMs: 60_000,

@@ -12,7 +12,11 @@ export interface WorkerStart {
   readonly injectLeak: LeakKind | undefined;
 }
 
-/** The leaks `--inject-leak` can plant, each in the first worker only. */
+/**
+ * The leaks `--inject-leak` can plant: `mr`, a region every worker registers and never tells the
+ * model of; `fd`, a file descriptor the runner opens at each drain and never closes (one a worker
+ * opens would not do: Node closes a worker's `fs.open` descriptors when it exits).
+ */
 export const LEAK_KINDS = ['mr', 'fd'] as const;
 export type LeakKind = (typeof LEAK_KINDS)[number];
 

@@ -34,7 +34,7 @@ export class Prng {
 
   /** One element of a non-empty array. */
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)] as T;
+    return items[Math.floor(this.next() * items.length)];
   }
 
   /** One of `items`, each as likely as its weight (weights > 0; at least one item). */

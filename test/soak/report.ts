@@ -38,7 +38,8 @@ export function reportLines(options: SoakOptions, result: SoakResult): string[] 
     );
   }
   for (const failure of result.failures) lines.push(`soak: FAIL ${failure}`);
-  const failed = result.failures.length > 0 || result.checks.some((c) => c.failures.length > 0);
+  if (total === 0) lines.push('soak: FAIL no operation ran: the run proved nothing');
+  const failed = !passed(result);
   const firstBad = result.checks.find((c) => c.failures.length > 0)?.phase;
   lines.push(
     failed
@@ -50,9 +51,13 @@ export function reportLines(options: SoakOptions, result: SoakResult): string[] 
 
 /** Whether the run passed. */
 export function passed(result: SoakResult): boolean {
+  // A run that did nothing, or checked only drained moments, proved nothing.
+  const operations = Object.values(result.operations).reduce((sum, n) => sum + n, 0);
   return (
     result.failures.length === 0 &&
-    result.checks.length > 0 &&
+    operations > 0 &&
+    result.checks.some((check) => !check.phase.startsWith('drain')) &&
+    result.checks.some((check) => check.phase.startsWith('drain')) &&
     result.checks.every((check) => check.failures.length === 0)
   );
 }

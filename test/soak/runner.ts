@@ -6,6 +6,7 @@
  * warm-up: its RSS is the reference later drains are held to.
  */
 
+import { openSync } from 'node:fs';
 import {
   type Baseline,
   judge,
@@ -102,10 +103,14 @@ export class SoakRun {
       while (this.#ok() && Date.now() < endAt) {
         this.#phase = `starting workers for phase ${phase + 1}`;
         await this.#fill();
-        for (let i = 0; i < this.#options.drainEvery && this.#ok() && Date.now() < endAt; i++) {
+        // At least one phase per round, however long the workers took to start: a round of no
+        // operations would check nothing.
+        for (let i = 0; i < this.#options.drainEvery && this.#ok(); i++) {
+          if (i > 0 && Date.now() >= endAt) break;
           phase += 1;
           this.#phase = `phase ${phase}`;
-          await this.#runPhase(Math.min(this.#options.phaseSeconds * 1000, endAt - Date.now()));
+          const left = Math.max(1000, endAt - Date.now());
+          await this.#runPhase(Math.min(this.#options.phaseSeconds * 1000, left));
           if (this.#ok()) await this.#check(false);
         }
         this.#phase = `drain after phase ${phase}`;
@@ -224,6 +229,7 @@ export class SoakRun {
   }
 
   async #drain(): Promise<void> {
+    if (this.#options.injectLeak === 'fd') openSync('/dev/null', 'r'); // deliberately never closed
     const handles = [...this.#workers.values()];
     const reports = await Promise.all(handles.map((handle) => handle.quiesce()));
     for (const report of reports) this.#take(report);

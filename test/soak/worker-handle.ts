@@ -82,7 +82,7 @@ export class WorkerHandle {
         throw new WorkerFailure(`worker ${this.serial} failed: ${this.#error}`);
       }
       const index = this.#messages.findIndex((message) => message.type === type);
-      if (index >= 0) return this.#messages.splice(index, 1)[0]!;
+      if (index >= 0) return this.#messages.splice(index, 1)[0];
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new WorkerFailure(`worker ${this.serial}: no '${type}' within ${this.timeoutMs} ms`);

@@ -6,7 +6,6 @@
  * cleanup must release all of it.
  */
 
-import { openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { NdkMrFlags } from '../../lib';
 import { collectUntil } from '../support/gc';
@@ -50,22 +49,20 @@ async function runOperations(objects: WorkerObjects): Promise<void> {
   }
 }
 
-/** The leak `--inject-leak` asks for, planted at the first quiesce (worker 0 only). */
+/** The region `--inject-leak mr` plants in every worker as it starts: the model is not told. */
 async function plantLeak(objects: WorkerObjects): Promise<void> {
-  if (start.serial !== 0 || start.injectLeak === undefined || planted.length > 0) return;
-  if (start.injectLeak === 'mr') {
-    // A region the model is not told about, kept registered.
-    const mr = await objects.local.pd.createMr();
-    await mr.register(Buffer.alloc(4096), { flags: NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE });
-    planted.push(mr);
-  } else {
-    // A file descriptor never closed: it outlives the worker.
-    planted.push(openSync('/dev/null', 'r'));
-  }
+  if (start.injectLeak !== 'mr') return;
+  const mr = await objects.local.pd.createMr();
+  await mr.register(Buffer.alloc(4096), { flags: NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE });
+  planted.push(mr);
 }
+
+const postError = (error: unknown) =>
+  post({ type: 'error', message: (error as Error).stack ?? String(error) });
 
 async function main(): Promise<void> {
   const objects = await WorkerObjects.open(start.localDevice, start.remoteDevice);
+  await plantLeak(objects);
   port.on('message', (message: ToWorker) => {
     if (message.type === 'run') {
       running = true;
@@ -74,8 +71,8 @@ async function main(): Promise<void> {
       running = false;
       void loop
         .then(() => collectUntil(() => true, 1)) // collected regions' releases run now
-        .then(() => plantLeak(objects))
-        .then(() => post({ type: 'report', report: report(objects) }));
+        .then(() => post({ type: 'report', report: report(objects) }))
+        .catch(postError);
     } else {
       running = false;
       void loop
@@ -83,12 +80,11 @@ async function main(): Promise<void> {
         .then(() => {
           post({ type: 'closed', report: report(objects, true) });
           port.close(); // nothing else keeps the worker alive: it exits
-        });
+        })
+        .catch(postError);
     }
   });
   post({ type: 'ready' });
 }
 
-main().catch((error: unknown) =>
-  post({ type: 'error', message: (error as Error).stack ?? String(error) }),
-);
+main().catch(postError);
