@@ -27,7 +27,20 @@ let loop: Promise<void> = Promise.resolve();
 
 const post = (message: FromWorker) => port.postMessage(message);
 
+/** Where the facade's own view of a region differs from the model's (a region changed unasked). */
+function crossCheck(objects: WorkerObjects): void {
+  for (const region of objects.regions) {
+    if (region.mr.isRegistered !== region.registered) {
+      failures.push(
+        `a ${region.side} ${region.policy} region the model says is ${region.registered ? '' : 'not '}registered ` +
+          `reports isRegistered ${region.mr.isRegistered} (state ${region.mr.state}, windows ${region.windows})`,
+      );
+    }
+  }
+}
+
 function report(objects: WorkerObjects, closed = false): WorkerReport {
+  if (!closed) crossCheck(objects);
   return {
     serial: start.serial,
     alive: closed ? { mr: 0, qp: 0, pd: 0, cq: 0 } : objects.alive(),
