@@ -1,4 +1,12 @@
 {
+  # Off in every normal build. `node-gyp rebuild -- -Dndk_verbs_test_hooks=1` compiles the test
+  # hooks in (NDK_VERBS_TEST_HOOKS: e.g. a forced std::bad_alloc in the MR request queue), and
+  # `-Dndk_verbs_sanitize=1` builds with AddressSanitizer and UndefinedBehaviorSanitizer (see
+  # scripts/sanitize.sh and docs/sanitizers.md).
+  "variables": {
+    "ndk_verbs_test_hooks%": 0,
+    "ndk_verbs_sanitize%": 0
+  },
   "targets": [
     {
       "target_name": "ndk_verbs",
@@ -32,7 +40,14 @@
       "cflags": ["-fvisibility=hidden", "<!@(pkg-config --cflags libibverbs)"],
       "libraries": ["<!@(pkg-config --libs libibverbs)"],
       "conditions": [
-        ["OS!='linux'", { "type": "none" }]
+        ["OS!='linux'", { "type": "none" }],
+        ["ndk_verbs_test_hooks==1", { "defines": ["NDK_VERBS_TEST_HOOKS"] }],
+        # Every UBSan finding aborts (no recovery); vptr checks need RTTI, which node-gyp turns off.
+        ["ndk_verbs_sanitize==1", {
+          "cflags": ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                     "-fno-sanitize=vptr", "-fno-omit-frame-pointer", "-g"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }]
       ]
     }
   ]

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 
 /** Where `scripts/bench.sh` puts the C program (dist/bench/ → build/bench/). */
 export const C_PROGRAM =
-  process.env.NDKV_BENCH_C_PROGRAM ?? resolve(__dirname, '../../build/bench/reg_dereg_loop');
+  process.env.NDK_VERBS_BENCH_C_PROGRAM ?? resolve(__dirname, '../../build/bench/reg_dereg_loop');
 
 /** Per-op nanoseconds of `iterations` register/deregister pairs on one block. */
 export interface CPerOp {

@@ -10,7 +10,7 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 /** The device every measurement uses. */
-export const DEVICE = process.env.NDKV_BENCH_DEVICE ?? 'rxe0';
+export const DEVICE = process.env.NDK_VERBS_BENCH_DEVICE ?? 'rxe0';
 
 /** Region sizes of the per-operation test, with register+deregister pairs per path. */
 export const PER_OP_SIZES: ReadonlyArray<{ bytes: number; iterations: number }> = [

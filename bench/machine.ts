@@ -25,7 +25,7 @@ export function cpuModel(): string {
 /** This machine, as the benchmark reports it. */
 export function machineInfo(device: string): MachineInfo {
   return {
-    place: process.env.NDKV_BENCH_PLACE ?? 'this host',
+    place: process.env.NDK_VERBS_BENCH_PLACE ?? 'this host',
     nproc: availableParallelism(),
     cpuModel: cpuModel(),
     kernel: release(),

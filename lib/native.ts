@@ -125,7 +125,7 @@ export interface NativeAddon {
   cqRef(cq: CqHandle, ref: boolean): void;
   /** Stops the waiter thread, destroys the CQ; EBUSY while queue pairs use it. */
   cqDestroy(cq: CqHandle): number;
-  /** An RC queue pair in RESET. */
+  /** An RC queue pair in INIT: receives may be posted before it connects. */
   qpCreate(
     pd: PdHandle,
     recvCq: CqHandle,
@@ -134,7 +134,7 @@ export interface NativeAddon {
     sendDepth: number,
   ): QpHandle | number;
   qpLocalAddress(qp: QpHandle): NativeQpAddress | number;
-  /** RESET → INIT → RTR → RTS towards the peer; back to RESET on failure. */
+  /** INIT → RTR → RTS towards the peer; back to INIT on failure. */
   qpConnect(qp: QpHandle, gid: Buffer, qpn: number, psn: number, port: number): number;
   /** To the error state: outstanding requests flush. */
   qpToError(qp: QpHandle): number;

@@ -190,7 +190,7 @@ Napi::Value CloseDevice(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitDevice(Napi::Env env, Napi::Object exports) {
-  ExportFunction<ListDevices>(env, exports, "deviceList");
+  ExportFunction<ListDevices, OnNativeFailure::kThrow>(env, exports, "deviceList");
   ExportFunction<OpenDevice>(env, exports, "deviceOpen");
   ExportFunction<CloseDevice>(env, exports, "deviceClose");
 }

@@ -64,6 +64,14 @@ int MrCore::RunDeregister() {
   return err;  // `unpinned` is released on return, outside the lock
 }
 
+void MrCore::AbandonRequest(MrState previous) {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    state = previous;
+  }
+  idle.notify_all();
+}
+
 void MrCore::Destroy() {
   std::unique_lock<std::mutex> lock(mutex);
   idle.wait(lock,
@@ -117,6 +125,17 @@ uint32_t RequestId(const Napi::CallbackInfo& info, size_t index) {
     throw Napi::TypeError::New(info.Env(), "requestId must be 0 or a positive int32");
   }
   return static_cast<uint32_t>(id);
+}
+
+// What a deferred request needs before the region's state moves (a request that runs inline, with
+// no `requests`, needs nothing): a thread to run it, and the reference that keeps the region's box
+// alive until its result is delivered. 0, or the errno.
+int PrepareDeferred(MrRequestQueue* requests, const Napi::External<MrBox>& handle,
+                    Napi::Reference<Napi::External<MrBox>>* keepAlive) {
+  if (requests == nullptr) return 0;
+  int reserved = requests->Reserve();
+  if (reserved == 0) *keepAlive = Napi::Persistent(handle);
+  return reserved;
 }
 
 // (pd) → handle | NativeResult
@@ -185,22 +204,24 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
       requestId != 0 ? UnwrapHandle<MrQueueBox>(info[4])->queue.get() : nullptr;
   std::shared_ptr<void> memory = OwnerOfBytes(env, view, addr, length);
   if (memory == nullptr) return Napi::Number::New(env, kBadArgument);
-  Napi::ObjectReference pin = Napi::Persistent(view.As<Napi::Object>());
+  auto pin = std::make_shared<Napi::ObjectReference>(Napi::Persistent(view.As<Napi::Object>()));
   Napi::Reference<Napi::External<MrBox>> keepAlive;
-  if (requestId != 0) {
-    requests->Reserve();
-    keepAlive = Napi::Persistent(handle);
-  }
+  int reserved = PrepareDeferred(requests, handle, &keepAlive);
+  if (reserved != 0) return Napi::Number::New(env, reserved);
   int begin = BeginRequest(*box->core, MrState::kUnregistered, MrState::kRegistering);
   if (begin != kDone) return Napi::Number::New(env, begin);
 
-  box->pinnedView = std::move(pin);
   if (requestId != 0) {
-    requests->Submit({requestId, MrRequestQueue::Kind::kRegister, box->core, addr, length, access,
-                      std::move(memory)},
-                     std::move(keepAlive));
+    if (!requests->Submit({requestId, MrRequestQueue::Kind::kRegister, box->core, addr, length,
+                           access, std::move(memory)},
+                          std::move(keepAlive), pin)) {
+      box->core->AbandonRequest(MrState::kUnregistered);
+      return Napi::Number::New(env, ENOMEM);
+    }
+    box->pinnedView = std::move(pin);
     return Napi::Number::New(env, kPending);
   }
+  box->pinnedView = std::move(pin);
   int err = box->core->RunRegister(addr, length, access, std::move(memory));
   if (err != 0) box->Unpin();
   return Napi::Number::New(env, err);
@@ -216,16 +237,17 @@ Napi::Value MrDeregister(const Napi::CallbackInfo& info) {
   MrRequestQueue* requests =
       requestId != 0 ? UnwrapHandle<MrQueueBox>(info[2])->queue.get() : nullptr;
   Napi::Reference<Napi::External<MrBox>> keepAlive;
-  if (requestId != 0) {
-    requests->Reserve();
-    keepAlive = Napi::Persistent(handle);
-  }
+  int reserved = PrepareDeferred(requests, handle, &keepAlive);
+  if (reserved != 0) return Napi::Number::New(env, reserved);
   int begin = BeginRequest(*box->core, MrState::kRegistered, MrState::kDeregistering);
   if (begin != kDone) return Napi::Number::New(env, begin);
 
   if (requestId != 0) {
-    requests->Submit({requestId, MrRequestQueue::Kind::kDeregister, box->core},
-                     std::move(keepAlive));
+    if (!requests->Submit({requestId, MrRequestQueue::Kind::kDeregister, box->core},
+                          std::move(keepAlive), box->pinnedView)) {
+      box->core->AbandonRequest(MrState::kRegistered);
+      return Napi::Number::New(env, ENOMEM);
+    }
     return Napi::Number::New(env, kPending);
   }
   int err = box->core->RunDeregister();
@@ -257,6 +279,14 @@ Napi::Value MrAddress(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(core.mr->addr)));
 }
 
+#ifdef NDK_VERBS_TEST_HOOKS
+// () → undefined: the next deferred request fails in Submit() as if out of memory (test builds).
+Napi::Value FailNextMrSubmit(const Napi::CallbackInfo& info) {
+  FailNextMrSubmitForTest();
+  return info.Env().Undefined();
+}
+#endif
+
 // (mr) → MrState
 Napi::Value MrStateOf(const Napi::CallbackInfo& info) {
   MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
@@ -268,13 +298,16 @@ Napi::Value MrStateOf(const Napi::CallbackInfo& info) {
 
 void InitMemoryRegion(Napi::Env env, Napi::Object exports) {
   ExportFunction<CreateMr>(env, exports, "mrCreate");
-  ExportFunction<CreateMrRequestQueue>(env, exports, "mrQueueCreate");
+  ExportFunction<CreateMrRequestQueue, OnNativeFailure::kThrow>(env, exports, "mrQueueCreate");
   ExportFunction<FlushMrRequests>(env, exports, "mrQueueFlush");
   ExportFunction<MrRegister>(env, exports, "mrRegister");
   ExportFunction<MrDeregister>(env, exports, "mrDeregister");
-  ExportFunction<MrKeys>(env, exports, "mrKeys");
-  ExportFunction<MrAddress>(env, exports, "mrAddress");
-  ExportFunction<MrStateOf>(env, exports, "mrState");
+  ExportFunction<MrKeys, OnNativeFailure::kThrow>(env, exports, "mrKeys");
+  ExportFunction<MrAddress, OnNativeFailure::kThrow>(env, exports, "mrAddress");
+  ExportFunction<MrStateOf, OnNativeFailure::kThrow>(env, exports, "mrState");
+#ifdef NDK_VERBS_TEST_HOOKS
+  ExportFunction<FailNextMrSubmit>(env, exports, "testFailNextMrSubmit");
+#endif
 }
 
 }  // namespace ndkv

@@ -47,22 +47,31 @@ struct MrCore {
   // registration succeeds, and drops it when it fails.
   int RunRegister(void* addr, size_t length, int access, std::shared_ptr<void> memory);
   int RunDeregister();
+  // A request moved the state to a transient one but could not be queued: back to `previous`,
+  // waking whoever waits for the region to be idle.
+  void AbandonRequest(MrState previous);
   // Teardown: waits for a request in flight, deregisters, and marks the region destroyed.
   void Destroy();
 };
+
+// A reference to the JS view of one registration. Shared (JS thread only) between the box and the
+// deferred request that concerns that registration, whose result may release it only while it is
+// still the box's: one object per registration, so identity tells two registrations of the same
+// view apart.
+using MrPin = std::shared_ptr<Napi::ObjectReference>;
 
 struct MrBox : CoreBox<MrCore, HandleKind::kMemoryRegion> {
   // The JS view over the registered bytes, referenced from the start of a registration until its
   // deregistration succeeds, so the ArrayBuffer JS handed over stays alive while it is registered.
   // The bytes are held apart from it, by the core (MrCore::pinnedMemory): a detach can take them
   // away from the ArrayBuffer, and the core may outlive this box while verbs still points at them.
-  Napi::ObjectReference pinnedView;
+  MrPin pinnedView;
 
-  void Unpin() { pinnedView.Reset(); }
+  void Unpin() { pinnedView.reset(); }
 };
 
 // Exports mrCreate, mrQueueCreate, mrQueueFlush, mrRegister, mrDeregister, mrKeys, mrAddress and
-// mrState.
+// mrState (and, in a build with NDK_VERBS_TEST_HOOKS, testFailNextMrSubmit).
 void InitMemoryRegion(Napi::Env env, Napi::Object exports);
 
 }  // namespace ndkv

@@ -3,6 +3,11 @@
 #include "mr_request_queue.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <new>
+#include <system_error>
 
 namespace ndkv {
 
@@ -22,7 +27,21 @@ bool RegistrationOver(MrRequestQueue::Kind kind, int err) {
   return kind == MrRequestQueue::Kind::kRegister ? err != 0 : err == 0;
 }
 
+#ifdef NDK_VERBS_TEST_HOOKS
+std::atomic<bool> failNextSubmit{false};
+
+void MaybeFailSubmitForTest() {
+  if (failNextSubmit.exchange(false)) throw std::bad_alloc();
+}
+#else
+void MaybeFailSubmitForTest() {}
+#endif
+
 }  // namespace
+
+#ifdef NDK_VERBS_TEST_HOOKS
+void FailNextMrSubmitForTest() { failNextSubmit.store(true); }
+#endif
 
 // Shutdown() (the environment cleanup hook, or the handle's finalizer) has normally joined every
 // thread already.
@@ -35,26 +54,50 @@ void MrRequestQueue::Start(Napi::Env env, Napi::Function dispatch) {
   started_ = true;
 }
 
-void MrRequestQueue::Reserve() {
+int MrRequestQueue::Reserve() {
   if (!started_) throw Napi::Error::New(env_, "deferred memory-region requests are not started");
   std::lock_guard<std::mutex> lock(mutex_);
   // A waiting thread exists (it will be woken when there is work for it), or none may be added.
-  if (awake_ < threads_.size() || threads_.size() >= MaxThreads()) return;
-  threads_.emplace_back([this] { RunJobs(); });
+  if (awake_ < threads_.size() || threads_.size() >= MaxThreads()) return 0;
+  try {
+    threads_.emplace_back([this] { RunJobs(); });
+  } catch (const std::exception&) {
+    // No thread could be started (std::system_error at a pid or thread limit, or bad_alloc). A
+    // thread already running takes the job once it is done with its own; with none, the request
+    // cannot run.
+    return threads_.empty() ? ENOMEM : 0;
+  }
   ++awake_;
+  return 0;
 }
 
-void MrRequestQueue::Submit(Job job, Napi::Reference<Napi::External<MrBox>> handle) {
-  if (inFlight_.empty()) deliver_.SetRef(env_, true);
-  inFlight_.insert_or_assign(job.id, InFlight{std::move(handle), job.kind});
-  bool wake;
-  {
+bool MrRequestQueue::Submit(Job job, Napi::Reference<Napi::External<MrBox>> handle, MrPin pin) {
+  uint32_t id = job.id;
+  bool inserted = false;
+  bool wake = false;
+  try {
+    // Room for every result in flight first: request threads then report results without
+    // allocating, and the delivery swaps batches without allocating either.
+    delivering_.reserve(inFlight_.size() + 1);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      results_.reserve(inFlight_.size() + 1);
+    }
+    inserted =
+        inFlight_.try_emplace(id, InFlight{std::move(handle), job.kind, std::move(pin)}).second;
+    MaybeFailSubmitForTest();
     std::lock_guard<std::mutex> lock(mutex_);
     jobs_.push_back(std::move(job));
     wake = awake_ == 0 && !wokeSinceFlush_;
     if (wake) wokeSinceFlush_ = true;
+  } catch (const std::exception&) {
+    // Out of memory: undo what was done, so the request leaves no trace.
+    if (inserted) inFlight_.erase(id);
+    return false;
   }
+  if (inFlight_.size() == 1) deliver_.SetRef(env_, true);
   if (wake) wake_.notify_one();
+  return true;
 }
 
 void MrRequestQueue::Flush() {
@@ -113,15 +156,31 @@ void MrRequestQueue::RunJobs() {
                   : job.core->RunDeregister();
     job.core.reset();
     lock.lock();
-    results_.push_back({job.id, err});
+    results_.push_back({job.id, err});  // within the capacity Submit() reserved
     // One delivery is scheduled at a time; it takes every result present when it runs.
     if (deliveryScheduled_ || stopping_) continue;
     deliveryScheduled_ = true;
     lock.unlock();
-    // Fails only once the environment is closing; Shutdown() then drops the results.
-    auto* target = new std::weak_ptr<MrRequestQueue>(weak_from_this());
-    if (deliver_.NonBlockingCall(target, Deliver) != napi_ok) delete target;
+    // Out of memory: try again shortly, since the results must reach JS (their regions' promises
+    // wait for them); Shutdown() stops the wait and drops them.
+    while (!ScheduleDelivery()) {
+      lock.lock();
+      bool stop = wake_.wait_for(lock, std::chrono::milliseconds(10), [this] { return stopping_; });
+      lock.unlock();
+      if (stop) break;
+    }
     lock.lock();
+  }
+}
+
+bool MrRequestQueue::ScheduleDelivery() noexcept {
+  try {
+    auto target = std::make_unique<std::weak_ptr<MrRequestQueue>>(weak_from_this());
+    // Fails only once the environment is closing; Shutdown() then drops the results.
+    if (deliver_.NonBlockingCall(target.get(), Deliver) == napi_ok) target.release();
+    return true;
+  } catch (const std::exception&) {
+    return false;  // the wrapper node-addon-api allocates for the call, or the target
   }
 }
 
@@ -133,10 +192,10 @@ void MrRequestQueue::Deliver(Napi::Env env, Napi::Function dispatch,
   std::shared_ptr<MrRequestQueue> self = target->lock();
   delete target;
   if (self == nullptr || env == nullptr || dispatch.IsEmpty()) return;  // shut down, or going away
-  std::vector<Result> batch;
+  std::vector<Result>& batch = self->delivering_;
   {
     std::lock_guard<std::mutex> lock(self->mutex_);
-    batch.swap(self->results_);
+    batch.swap(self->results_);  // both keep room for every request in flight
     self->deliveryScheduled_ = false;
   }
   if (batch.empty()) return;
@@ -144,14 +203,19 @@ void MrRequestQueue::Deliver(Napi::Env env, Napi::Function dispatch,
   for (size_t i = 0; i < batch.size(); i++) {
     auto it = self->inFlight_.find(batch[i].id);
     if (it != self->inFlight_.end()) {
-      if (RegistrationOver(it->second.kind, batch[i].err)) {
-        it->second.handle.Value().Data()->Unpin();
+      InFlight& request = it->second;
+      MrBox* box = request.handle.Value().Data();
+      // Only the registration this request was about: once a deregistration has finished, the
+      // region may already be registered again (inline, with other memory), and that view stays.
+      if (RegistrationOver(request.kind, batch[i].err) && box->pinnedView == request.pin) {
+        box->Unpin();
       }
       self->inFlight_.erase(it);
     }
     results[2 * i] = static_cast<int32_t>(batch[i].id);
     results[2 * i + 1] = batch[i].err;
   }
+  batch.clear();
   if (self->inFlight_.empty()) self->deliver_.SetRef(env, false);
   napi_value argv[] = {results};
   napi_value ignored;

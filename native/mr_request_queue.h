@@ -50,13 +50,17 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   // JS thread, once: results are delivered as `dispatch(results)`, an Int32Array
   // of [id, errno, id, errno, …] pairs, in a later turn of the event loop than their requests.
   void Start(Napi::Env env, Napi::Function dispatch);
-  // JS thread. Makes sure a thread will pick up the next job (starting one if none is idle). May
-  // throw; call it before the region's state moves, so a failure leaves nothing half done.
-  void Reserve();
+  // JS thread. Makes sure a thread will pick up the next job (starting one if none is idle): 0, or
+  // ENOMEM when no thread runs and none can be started (a pid or thread limit, no memory). Call it
+  // before the region's state moves, so a failure leaves nothing half done.
+  int Reserve();
   // JS thread. Queues `job` (its region already moved to a transient state); `handle` keeps the
-  // region's box alive until its result has been delivered. Does not throw. Wakes a thread only
-  // for the first job of a burst; Flush() wakes the rest.
-  void Submit(Job job, Napi::Reference<Napi::External<MrBox>> handle);
+  // region's box alive until its result has been delivered, and `pin` is the box's pin of the
+  // registration the request concerns (null when there is none), the only one its result may
+  // release. Wakes a thread only for the first job of a burst; Flush() wakes the rest. Never
+  // throws: false when it could not queue the job (out of memory), the queue then unchanged, and
+  // the caller moves the region back out of its transient state.
+  bool Submit(Job job, Napi::Reference<Napi::External<MrBox>> handle, MrPin pin);
   // JS thread, once after a burst of Submit() calls (the facade calls it on the next tick): wakes
   // as many sleeping threads as there are queued jobs.
   void Flush();
@@ -74,11 +78,15 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   struct InFlight {
     Napi::Reference<Napi::External<MrBox>> handle;
     Kind kind;
+    MrPin pin;
   };
 
   // Runs what is queued, then joins every thread (the queue takes no new work afterwards).
   void StopThreads();
   void RunJobs();
+  // A request thread, without `mutex_`: asks the JS thread to deliver the results. False when out
+  // of memory (nothing scheduled).
+  bool ScheduleDelivery() noexcept;
   // `target` is weak: a delivery already scheduled may run after the queue was shut down and freed.
   static void Deliver(Napi::Env env, Napi::Function dispatch,
                       std::weak_ptr<MrRequestQueue>* target);
@@ -87,6 +95,8 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> jobs_;
+  // Its capacity covers every request in flight (Submit() reserves it), so a request thread never
+  // allocates to report a result. Swapped with `delivering_` on delivery, which keeps both sizes.
   std::vector<Result> results_;
   // Threads running or about to run a job (not waiting): a new job wakes a thread only when none
   // is, since a futex wake per request costs more than a small deregistration itself.
@@ -103,9 +113,16 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   // JS thread only.
   Napi::Env env_{nullptr};
   std::unordered_map<uint32_t, InFlight> inFlight_;
+  std::vector<Result> delivering_;  // the batch being delivered; capacity as `results_`
   TrackedTsfn deliver_;
   bool started_ = false;
 };
+
+#ifdef NDK_VERBS_TEST_HOOKS
+// Test builds only: the next Submit() (of any queue) fails as if an allocation had thrown
+// std::bad_alloc, after it started changing the queue.
+void FailNextMrSubmitForTest();
+#endif
 
 // What a request-queue handle holds; collecting the handle shuts the queue down.
 struct MrQueueBox {

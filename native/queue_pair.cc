@@ -188,6 +188,13 @@ Napi::Value CreateQp(const Napi::CallbackInfo& info) {
   init.cap.max_recv_sge = 1;
   ibv_qp* qp = ibv_create_qp(pd->pd, &init);
   if (qp == nullptr) return Napi::Number::New(env, errno != 0 ? errno : ENOMEM);
+  // Straight to INIT: receives may be posted before connecting (verbs refuses them in RESET), so a
+  // peer's first SEND finds one waiting.
+  int initErr = ModifyToInit(qp);
+  if (initErr != 0) {
+    ibv_destroy_qp(qp);
+    return Napi::Number::New(env, initErr);
+  }
   auto core = std::make_shared<QpCore>();
   core->qp = qp;
   core->psn = RandomPsn();
@@ -222,7 +229,7 @@ Napi::Value QpLocalAddress(const Napi::CallbackInfo& info) {
   return address;
 }
 
-// (qp, gid: Buffer(16), qpn, psn, port) → 0 | errno | NativeResult: RESET → INIT → RTR → RTS.
+// (qp, gid: Buffer(16), qpn, psn, port) → 0 | errno | NativeResult: INIT → RTR → RTS.
 Napi::Value QpConnect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<QpBox>(info[0])->core;
@@ -231,19 +238,20 @@ Napi::Value QpConnect(const Napi::CallbackInfo& info) {
     return Napi::Number::New(env, kBadArgument);
   }
   if (core->Usable() == nullptr) return Napi::Number::New(env, kGone);
-  if (core->qp->state != IBV_QPS_RESET) return Napi::Number::New(env, kWrongState);
+  if (core->qp->state != IBV_QPS_INIT) return Napi::Number::New(env, kWrongState);
   const uint8_t* gid = info[1].As<Napi::Buffer<uint8_t>>().Data();
   uint32_t qpn = info[2].As<Napi::Number>().Uint32Value();
   uint32_t psn = info[3].As<Napi::Number>().Uint32Value();
   auto port = static_cast<uint8_t>(info[4].As<Napi::Number>().Uint32Value());
-  int err = ModifyToInit(core->qp);
-  if (err == 0) err = ModifyToRtr(core->qp, gid, qpn, psn, port);
+  int err = ModifyToRtr(core->qp, gid, qpn, psn, port);
   if (err == 0) err = ModifyToRts(core->qp, core->psn);
-  // Half-connected is no use to anyone: back to RESET so a corrected connect may be tried again.
+  // Half-connected is no use to anyone: back to INIT (through RESET, the only way back) so a
+  // corrected connect may be tried again.
   if (err != 0) {
     ibv_qp_attr reset = {};
     reset.qp_state = IBV_QPS_RESET;
     ibv_modify_qp(core->qp, &reset, IBV_QP_STATE);
+    ModifyToInit(core->qp);
   }
   return Napi::Number::New(env, err);
 }

@@ -4,5 +4,7 @@ module.exports = {
   rootDir: '../dist/test/host',
   testMatch: ['**/*.test.js'],
   testEnvironment: 'node',
+  // Already JavaScript: no babel pass.
+  transform: {},
   testTimeout: 120000,
 };

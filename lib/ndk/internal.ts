@@ -52,7 +52,7 @@ export const kWindowUnbound = Symbol('ndk-verbs:windowUnbound');
 export const kArm = Symbol('ndk-verbs:arm');
 /** @internal `NdkGetCqResults`. */
 export const kResults = Symbol('ndk-verbs:results');
-/** @internal The adapter a completion queue belongs to. */
+/** @internal The parent a completion queue (its adapter) or memory window (its PD) belongs to. */
 export const kOwner = Symbol('ndk-verbs:owner');
 /** @internal Whether a completion queue takes new queue pairs. */
 export const kUsable = Symbol('ndk-verbs:usable');

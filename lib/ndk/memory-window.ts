@@ -17,6 +17,7 @@ import {
   kHandle,
   kInvalidateCompleted,
   kInvalidatePosted,
+  kOwner,
   kRefuseRequest,
   kRequestClose,
   kToken,
@@ -78,6 +79,11 @@ export class MemoryWindow {
   /** Whether a bind has completed and no invalidation since: its remote token grants access. */
   get isBound(): boolean {
     return this.#binding?.complete === true;
+  }
+
+  /** @internal The protection domain the window belongs to. */
+  get [kOwner](): object {
+    return this.#link.parent;
   }
 
   /** @internal The native handle, for posting a bind or an invalidation. */

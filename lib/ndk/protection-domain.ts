@@ -148,7 +148,7 @@ export class ProtectionDomain {
         return refused(NtStatus.STATUS_INVALID_HANDLE, 'not an open completion queue');
       }
       if (cq[kOwner] !== this.#link.parent) {
-        return refused(NtStatus.STATUS_INVALID_PARAMETER, 'the queue belongs to another adapter');
+        return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue belongs to another adapter');
       }
     }
     for (const depth of [receiveDepth, initiatorDepth]) {

@@ -31,6 +31,7 @@ import {
   kInvalidateCompleted,
   kInvalidatePosted,
   kLocalAddress,
+  kOwner,
   kPost,
   kRefuseRequest,
   kRequestClose,
@@ -156,7 +157,7 @@ export class QueuePair {
     return { ...SUCCESS, address: { ...address, gid: formatGid(address.gid) } };
   }
 
-  /** @internal `NdkConnectQp`: connects to `peer`, RESET → INIT → RTR → RTS. */
+  /** @internal `NdkConnectQp`: connects to `peer`, INIT → RTR → RTS. */
   [kConnect](peer: unknown): Outcome {
     if (this.#state !== ObjectState.Open) {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
@@ -363,7 +364,7 @@ export class QueuePair {
     return outcome.address;
   }
 
-  /** Connects to the peer's address (RESET → INIT → RTR → RTS). */
+  /** Connects to the peer's address (INIT → RTR → RTS). Receives may be posted before. */
   connect(peer: QpAddress): Promise<void> {
     const outcome = this[kConnect](peer);
     return ntSuccess(outcome.status) ? Promise.resolve() : Promise.reject(errorOf(outcome));
@@ -371,12 +372,12 @@ export class QueuePair {
 
   /** RDMA WRITE of `local` to the peer's `remote.address` with `remote.token`. */
   write(local: NdkSge, remote: { address: bigint | number; token: number }): Promise<NdkResult> {
-    return this.#post('write', local, remote.address, remote.token);
+    return this.#post('write', local, remote?.address, remote?.token);
   }
 
   /** RDMA READ of the peer's memory at `remote` into `local`. */
   read(local: NdkSge, remote: { address: bigint | number; token: number }): Promise<NdkResult> {
-    return this.#post('read', local, remote.address, remote.token);
+    return this.#post('read', local, remote?.address, remote?.token);
   }
 
   /** SEND of `local` into the peer's next posted receive. */
@@ -395,7 +396,8 @@ export class QueuePair {
    */
   bind(mw: MemoryWindow, local: NdkSge, flags: number): Promise<NdkResult> {
     return this.#settled('bind', (settle) =>
-      this[kBind](undefined, local.mr, mw, local.offset ?? 0, local.length, flags, settle),
+      // A missing `local` is refused like any bad SGE; only an absent offset defaults to 0.
+      this[kBind](undefined, local?.mr, mw, local?.offset, local?.length, flags, settle),
     );
   }
 
@@ -424,6 +426,14 @@ export class QueuePair {
       return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
     }
     if (!MemoryWindow.is(mw)) return refused(NtStatus.STATUS_INVALID_HANDLE, 'not a memory window');
+    // A request for a window of another protection domain (or device) would reach verbs with a
+    // token this queue pair cannot name: refused here, for an invalidation as for a bind.
+    if (mw[kOwner] !== this.#link.parent) {
+      return refused(
+        NtStatus.STATUS_INVALID_PARAMETER,
+        'the window belongs to another protection domain',
+      );
+    }
     return mw[kRefuseRequest](kind) ?? mw;
   }
 

@@ -34,9 +34,11 @@ v8::Local<v8::Value> ToV8(napi_value value) {
 }
 
 // Shares ownership of `store` under a pointer to its bytes (an aliasing shared_ptr), so callers
-// need no V8 type.
+// need no V8 type. None for a resizable or growable buffer: V8 reserves its maximum length and
+// commits and decommits pages as JS resizes it, so the registered length could stop being backed
+// by memory (or be replaced by fresh zero pages) under a live registration.
 std::shared_ptr<void> Owner(std::shared_ptr<v8::BackingStore> store) {
-  if (store == nullptr) return nullptr;
+  if (store == nullptr || store->IsResizableByUserJavaScript()) return nullptr;
   void* data = store->Data();
   return std::shared_ptr<void>(std::move(store), data);
 }

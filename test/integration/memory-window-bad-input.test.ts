@@ -32,6 +32,7 @@ import {
   notOuts,
   rowsOf,
 } from '../support/bad-values';
+import { REGION_BYTES, useDataPathFixture } from '../support/data-path-fixture';
 import { waitFor } from '../support/gc';
 import { kernelLeftovers } from '../support/kernel';
 import { expectNdkError, expectNdkErrors } from '../support/ndk-error';
@@ -41,7 +42,6 @@ import {
   expectNdkRefusals,
   type RefusalRow,
 } from '../support/ndk-refusal';
-import { REGION_BYTES, useDataPathFixture } from '../support/data-path-fixture';
 import { connectedPair } from '../support/peers';
 
 const {
@@ -225,6 +225,11 @@ const bindRows = (): RefusalRow[] => [
     name: 'NdkBind(a window of the other adapter (rxe1))',
     expected: STATUS_INVALID_PARAMETER,
     call: () => NdkBind(f.qp, 'ctx', f.region, w.peerWindow, 0, 64, REMOTE_READ),
+  },
+  {
+    name: 'NdkBind(a queue pair of the other adapter (rxe1))',
+    expected: STATUS_INVALID_PARAMETER,
+    call: () => NdkBind(f.peer, 'ctx', f.region, w.window, 0, 64, REMOTE_READ),
   },
   {
     name: 'NdkBind(a queue pair never connected)',

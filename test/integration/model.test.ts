@@ -321,7 +321,74 @@ async function finishPendingClose(
 
 // ---- the commands ----
 
+/** A register or deregister command's request, as {@link runMrRequest} issues it. */
+interface MrRequest {
+  readonly what: string;
+  readonly expected: number;
+  readonly label: string;
+  readonly style: Style;
+  readonly during: WhilePending;
+  /** What a request issued while this one is pending registers. */
+  readonly memory: ArrayBuffer | ArrayBufferView;
+  readonly ndk: (completion: (context: unknown, status: number) => void) => number;
+  readonly promise: () => Promise<void>;
+}
+
+/**
+ * Issues a register or deregister in the command's style, checks its answer and, while it is
+ * pending, does what the command asks (`during`). Resolves once it completed, with the label of an
+ * NDK-style request and the close issued meanwhile, if any.
+ */
+async function runMrRequest(
+  r: Real,
+  mm: ModelMr,
+  request: MrRequest,
+): Promise<{ close?: Completion; ndkLabel?: string }> {
+  const { what, expected } = request;
+  if (request.style === 'promise') {
+    const promise = request.promise();
+    const close =
+      expected === STATUS_PENDING ? whilePending(request.during, r, mm, request.memory) : undefined;
+    if (ntSuccessful(expected)) await promise;
+    else await expectNdkError(promise, { status: expected, what });
+    return { close };
+  }
+  const c = track(r, request.label);
+  const status = request.ndk(c.fn);
+  c.returned(status);
+  expectStatus(status, expected, what);
+  if (status !== STATUS_PENDING) return { ndkLabel: request.label };
+  const close = whilePending(request.during, r, mm, request.memory);
+  await within(c.done, what);
+  expect(c.statuses.map(ntStatusName)).toEqual(['STATUS_SUCCESS']);
+  return { close, ndkLabel: request.label };
+}
+
+/** After a request: the close issued while it was pending completes, or the region is as modelled. */
+async function finishMrRequest(
+  m: Model,
+  r: Real,
+  mm: ModelMr,
+  request: { close?: Completion; ndkLabel?: string },
+): Promise<void> {
+  if (request.close) await finishPendingClose(m, r, mm, request.close, request.ndkLabel);
+  else checkMr(m, r, mm);
+}
+
 type Cmd = fc.AsyncCommand<Model, Real>;
+
+/** A command on one of the model's regions, picked by index; it needs at least one region. */
+abstract class MrCmd implements Cmd {
+  abstract readonly pick: number;
+  abstract run(m: Model, r: Real): Promise<void>;
+  check(m: Readonly<Model>): boolean {
+    return m.mrs.length > 0;
+  }
+  protected target(m: Model, r: Real): { mm: ModelMr; mr: MemoryRegion } {
+    const mm = pickMr(m, this.pick);
+    return { mm, mr: r.mrs.get(mm.id)! };
+  }
+}
 
 class CreatePd implements Cmd {
   constructor(
@@ -411,7 +478,7 @@ class CreateMr implements Cmd {
   }
 }
 
-class Register implements Cmd {
+class Register extends MrCmd {
   constructor(
     readonly pick: number,
     readonly size: number,
@@ -419,13 +486,11 @@ class Register implements Cmd {
     readonly flags: number,
     readonly style: Style,
     readonly during: WhilePending,
-  ) {}
-  check(m: Readonly<Model>): boolean {
-    return m.mrs.length > 0;
+  ) {
+    super();
   }
-  async run(m: Model, r: Real): Promise<void> {
-    const mm = pickMr(m, this.pick);
-    const mr = r.mrs.get(mm.id)!;
+  override async run(m: Model, r: Real): Promise<void> {
+    const { mm, mr } = this.target(m, r);
     const memory = makeMemory(this.memory, this.size);
     const what = `${String(this)} on MR ${mm.id} (${mm.open ? 'open' : 'closed'}, ${
       mm.registered ? 'registered' : 'unregistered'
@@ -437,48 +502,37 @@ class Register implements Cmd {
         : deferredFor(mm.policy, this.size)
           ? STATUS_PENDING
           : STATUS_SUCCESS;
-    const label = `register ${mm.id}`;
-    let close: Completion | undefined;
-    if (this.style === 'ndk') {
-      const c = track(r, label);
-      const status = NdkRegisterMr(mr, memory, this.size, this.flags, c.fn, mm.id);
-      c.returned(status);
-      expectStatus(status, expected, what);
-      if (status === STATUS_PENDING) {
-        close = whilePending(this.during, r, mm, memory);
-        await within(c.done, what);
-        expect(c.statuses.map(ntStatusName)).toEqual(['STATUS_SUCCESS']);
-      }
-    } else {
-      const promise = mr.register(memory, { length: this.size, flags: this.flags });
-      if (expected === STATUS_PENDING) close = whilePending(this.during, r, mm, memory);
-      if (ntSuccessful(expected)) await promise;
-      else await expectNdkError(promise, { status: expected, what });
-    }
+    const request = await runMrRequest(r, mm, {
+      what,
+      expected,
+      label: `register ${mm.id}`,
+      style: this.style,
+      during: this.during,
+      memory,
+      ndk: (completion) => NdkRegisterMr(mr, memory, this.size, this.flags, completion, mm.id),
+      promise: () => mr.register(memory, { length: this.size, flags: this.flags }),
+    });
     if (ntSuccessful(expected)) {
       mm.registered = true;
       mm.length = this.size;
     }
-    if (close) await finishPendingClose(m, r, mm, close, this.style === 'ndk' ? label : undefined);
-    else checkMr(m, r, mm);
+    await finishMrRequest(m, r, mm, request);
   }
-  toString(): string {
+  override toString(): string {
     return `Register(#${this.pick}, ${this.size} B ${this.memory}, flags 0x${this.flags.toString(16)}, ${this.style}, while pending: ${this.during})`;
   }
 }
 
-class Deregister implements Cmd {
+class Deregister extends MrCmd {
   constructor(
     readonly pick: number,
     readonly style: Style,
     readonly during: WhilePending,
-  ) {}
-  check(m: Readonly<Model>): boolean {
-    return m.mrs.length > 0;
+  ) {
+    super();
   }
-  async run(m: Model, r: Real): Promise<void> {
-    const mm = pickMr(m, this.pick);
-    const mr = r.mrs.get(mm.id)!;
+  override async run(m: Model, r: Real): Promise<void> {
+    const { mm, mr } = this.target(m, r);
     const what = `${String(this)} on MR ${mm.id} (${mm.open ? 'open' : 'closed'}, ${
       mm.registered ? `registered ${mm.length} B` : 'unregistered'
     }, ${mm.policy})`;
@@ -489,45 +543,33 @@ class Deregister implements Cmd {
         : deferredFor(mm.policy, mm.length)
           ? STATUS_PENDING
           : STATUS_SUCCESS;
-    const label = `deregister ${mm.id}`;
-    const memory = new ArrayBuffer(1);
-    let close: Completion | undefined;
-    if (this.style === 'ndk') {
-      const c = track(r, label);
-      const status = NdkDeregisterMr(mr, c.fn, mm.id);
-      c.returned(status);
-      expectStatus(status, expected, what);
-      if (status === STATUS_PENDING) {
-        close = whilePending(this.during, r, mm, memory);
-        await within(c.done, what);
-        expect(c.statuses.map(ntStatusName)).toEqual(['STATUS_SUCCESS']);
-      }
-    } else {
-      const promise = mr.deregister();
-      if (expected === STATUS_PENDING) close = whilePending(this.during, r, mm, memory);
-      if (ntSuccessful(expected)) await promise;
-      else await expectNdkError(promise, { status: expected, what });
-    }
+    const request = await runMrRequest(r, mm, {
+      what,
+      expected,
+      label: `deregister ${mm.id}`,
+      style: this.style,
+      during: this.during,
+      memory: new ArrayBuffer(1),
+      ndk: (completion) => NdkDeregisterMr(mr, completion, mm.id),
+      promise: () => mr.deregister(),
+    });
     if (ntSuccessful(expected)) {
       mm.registered = false;
       mm.length = 0;
     }
-    if (close) await finishPendingClose(m, r, mm, close, this.style === 'ndk' ? label : undefined);
-    else checkMr(m, r, mm);
+    await finishMrRequest(m, r, mm, request);
   }
-  toString(): string {
+  override toString(): string {
     return `Deregister(#${this.pick}, ${this.style}, while pending: ${this.during})`;
   }
 }
 
-class Tokens implements Cmd {
-  constructor(readonly pick: number) {}
-  check(m: Readonly<Model>): boolean {
-    return m.mrs.length > 0;
+class Tokens extends MrCmd {
+  constructor(readonly pick: number) {
+    super();
   }
-  run(m: Model, r: Real): Promise<void> {
-    const mm = pickMr(m, this.pick);
-    const mr = r.mrs.get(mm.id)!;
+  override run(m: Model, r: Real): Promise<void> {
+    const { mm, mr } = this.target(m, r);
     const expected = !mm.open
       ? STATUS_INVALID_HANDLE
       : !mm.registered
@@ -549,22 +591,20 @@ class Tokens implements Cmd {
     }
     return Promise.resolve();
   }
-  toString(): string {
+  override toString(): string {
     return `Tokens(#${this.pick})`;
   }
 }
 
-class CloseMr implements Cmd {
+class CloseMr extends MrCmd {
   constructor(
     readonly pick: number,
     readonly style: Style,
-  ) {}
-  check(m: Readonly<Model>): boolean {
-    return m.mrs.length > 0;
+  ) {
+    super();
   }
-  async run(m: Model, r: Real): Promise<void> {
-    const mm = pickMr(m, this.pick);
-    const mr = r.mrs.get(mm.id)!;
+  override async run(m: Model, r: Real): Promise<void> {
+    const { mm, mr } = this.target(m, r);
     if (this.style === 'ndk') {
       const expected = !mm.open
         ? STATUS_INVALID_HANDLE
@@ -588,7 +628,7 @@ class CloseMr implements Cmd {
     checkMr(m, r, mm);
     await settlePdClose(m, r, mm.pdId);
   }
-  toString(): string {
+  override toString(): string {
     return `CloseMr(#${this.pick}, ${this.style})`;
   }
 }
@@ -640,12 +680,11 @@ class ClosePd implements Cmd {
   }
 }
 
-class DropMr implements Cmd {
-  constructor(readonly pick: number) {}
-  check(m: Readonly<Model>): boolean {
-    return m.mrs.length > 0;
+class DropMr extends MrCmd {
+  constructor(readonly pick: number) {
+    super();
   }
-  async run(m: Model, r: Real): Promise<void> {
+  override async run(m: Model, r: Real): Promise<void> {
     const mm = pickMr(m, this.pick);
     const index = m.mrs.indexOf(mm);
     const wasRegistered = mm.open && mm.registered;
@@ -667,7 +706,7 @@ class DropMr implements Cmd {
     await sleep(50); // the library's own finalization callback and release run as separate tasks
     await settlePdClose(m, r, mm.pdId);
   }
-  toString(): string {
+  override toString(): string {
     return `DropMr(#${this.pick})`;
   }
 }

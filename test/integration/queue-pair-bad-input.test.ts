@@ -41,10 +41,10 @@ import {
   pick,
   rowsOf,
 } from '../support/bad-values';
+import { REGION_BYTES, useDataPathFixture } from '../support/data-path-fixture';
 import { kernelLeftovers } from '../support/kernel';
 import { expectNdkError, expectNdkErrors } from '../support/ndk-error';
 import { type AnyCompletion, expectNdkRefusals, type RefusalRow } from '../support/ndk-refusal';
-import { REGION_BYTES, useDataPathFixture } from '../support/data-path-fixture';
 
 const {
   STATUS_INVALID_BUFFER_SIZE,

@@ -36,7 +36,7 @@ export function NdkGetCqResults(
 ): number {
   return guarded(() => {
     if (!CompletionQueue.is(cq) || !Array.isArray(results)) return 0;
-    if (typeof maxResults !== 'number' || !Number.isInteger(maxResults) || maxResults < 1) {
+    if (typeof maxResults !== 'number' || !Number.isSafeInteger(maxResults) || maxResults < 1) {
       return 0;
     }
     const polled = cq[kResults](maxResults);

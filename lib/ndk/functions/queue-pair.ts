@@ -37,7 +37,7 @@ export function NdkGetQpAddress(qp: QueuePair, out: NdkOut<QpAddress>): number {
 }
 
 /**
- * Connects to the peer's address (however the caller obtained it): RESET → INIT → RTR → RTS over
+ * Connects to the peer's address (however the caller obtained it): INIT → RTR → RTS over
  * RoCEv2, GID index 0, path MTU 1024. Completes inline.
  * @returns `STATUS_SUCCESS`; `STATUS_INVALID_DEVICE_STATE` when already connected;
  *   `STATUS_INVALID_PARAMETER`; `STATUS_INVALID_HANDLE`; verbs errors through the errno table.
