@@ -27,8 +27,13 @@ export function sumCounts(counts: Iterable<Counts>): Counts {
 export interface WorkerReport {
   /** The worker's serial number (its PRNG stream). */
   readonly serial: number;
-  /** What the worker holds alive now, by its own bookkeeping. */
+  /** What the kernel must count for the worker now, by its own bookkeeping. */
   readonly alive: Counts;
+  /**
+   * Regions registered but not counted by the kernel: their deregistration was refused while a
+   * window was bound, and the kernel dropped them from its resource tracking all the same.
+   */
+  readonly uncountedMrs: number;
   /** Operations run since the worker started, by name. */
   readonly operations: Record<string, number>;
   /** Expectations that failed (an operation's outcome differed from what the model predicts). */
@@ -38,15 +43,25 @@ export interface WorkerReport {
 /** The model of the whole process: the sum of the running workers' last reports. */
 export class ProcessModel {
   readonly #workers = new Map<number, Counts>();
+  readonly #uncounted = new Map<number, number>();
 
-  /** Worker `serial` now holds `alive`. */
-  update(serial: number, alive: Counts): void {
+  /** Worker `serial` now holds `alive`, and `uncountedMrs` regions the kernel does not count. */
+  update(serial: number, alive: Counts, uncountedMrs = 0): void {
     this.#workers.set(serial, { ...alive });
+    this.#uncounted.set(serial, uncountedMrs);
   }
 
   /** Worker `serial` is gone (exited or terminated): it holds nothing any more. */
   forget(serial: number): void {
     this.#workers.delete(serial);
+    this.#uncounted.delete(serial);
+  }
+
+  /** Registered regions the kernel does not count (beyond `expected().mr`). */
+  uncountedMrs(): number {
+    let total = 0;
+    for (const n of this.#uncounted.values()) total += n;
+    return total;
   }
 
   /** What the kernel must hold for this process. */

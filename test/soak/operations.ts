@@ -109,6 +109,7 @@ async function register(context: OperationContext, region: Region): Promise<void
     return;
   }
   region.registered = true;
+  region.kernelCounted = true;
   region.bytes = bytes;
 }
 
@@ -133,13 +134,24 @@ async function deregister(context: OperationContext, region: Region): Promise<vo
   if (status === STATUS_SUCCESS) {
     region.registered = false;
     region.bytes = undefined;
+  } else if (status === STATUS_DEVICE_BUSY) {
+    // Still registered, but the kernel stopped counting it (see Region.kernelCounted).
+    region.kernelCounted = false;
   }
 }
 
 async function newRegion(context: OperationContext, side: 'local' | 'remote'): Promise<Region> {
   const policy = context.rng.pick(POLICIES);
   const mr = await context.objects.side(side).pd.createMr({ completionPolicy: policy });
-  const region: Region = { mr, side, policy, registered: false, bytes: undefined, windows: 0 };
+  const region: Region = {
+    mr,
+    side,
+    policy,
+    registered: false,
+    bytes: undefined,
+    windows: 0,
+    kernelCounted: false,
+  };
   context.objects.regions.push(region);
   return region;
 }

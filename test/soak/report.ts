@@ -22,7 +22,8 @@ export function reportLines(options: SoakOptions, result: SoakResult): string[] 
   for (const check of result.checks) {
     const o = check.observation;
     lines.push(
-      `soak: ${check.failures.length === 0 ? 'ok  ' : 'FAIL'} ${check.phase}: model ${counts(check.expected)} | ` +
+      `soak: ${check.failures.length === 0 ? 'ok  ' : 'FAIL'} ${check.phase}: model ${counts(check.expected)}` +
+        `${check.uncountedMrs > 0 ? ` (+${check.uncountedMrs} mr uncounted)` : ''} | ` +
         `devices ${counts(o.devices)} | process ${counts(o.process)} | RSS ${mib(o.rssBytes)}, ` +
         `${o.fds} fds, ${o.threads} threads | settled in ${check.settleMs} ms`,
     );

@@ -47,6 +47,8 @@ export interface SoakProgress {
 export interface CheckRecord {
   readonly phase: string;
   readonly expected: Counts;
+  /** Registered regions the kernel does not count, not in `expected` (see model.ts). */
+  readonly uncountedMrs: number;
   readonly observation: Observation;
   /** How long until the observation matched (0: the first look did), or until the check gave up. */
   readonly settleMs: number;
@@ -200,7 +202,7 @@ export class SoakRun {
   #take(report: WorkerReport, final = false): void {
     this.#operations.set(report.serial, report.operations);
     if (final) this.#model.forget(report.serial);
-    else this.#model.update(report.serial, report.alive);
+    else this.#model.update(report.serial, report.alive, report.uncountedMrs);
     for (const failure of report.failures)
       this.#failures.push(`${this.#phase}, worker ${report.serial}: ${failure}`);
   }
@@ -254,7 +256,14 @@ export class SoakRun {
       failures = judge(expected, observation, this.#baseline, moment);
     }
     const settleMs = Date.now() - firstLook;
-    this.#checks.push({ phase: this.#phase, expected, observation, settleMs, failures });
+    this.#checks.push({
+      phase: this.#phase,
+      expected,
+      uncountedMrs: this.#model.uncountedMrs(),
+      observation,
+      settleMs,
+      failures,
+    });
     if (drained && this.#rss === undefined && failures.length === 0) {
       this.#rss = { bytes: observation.rssBytes, toleranceBytes: this.#options.rssToleranceBytes };
     }

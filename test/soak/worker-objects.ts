@@ -34,6 +34,13 @@ export interface Region {
   bytes: Uint8Array | undefined;
   /** Windows bound over it: verbs refuses its deregistration while any is. */
   windows: number;
+  /**
+   * Whether the kernel still counts its registration. A refused deregistration (a bound window)
+   * leaves the region registered and usable, but the kernel has already dropped it from its
+   * resource tracking (`ib_dereg_mr_user` removes the entry before the driver refuses and never
+   * puts it back), so `rdma resource show` no longer counts it until it is registered again.
+   */
+  kernelCounted: boolean;
 }
 
 /** A type 2 memory window on the local domain, and the region it is bound over, if any. */
@@ -73,14 +80,22 @@ export class WorkerObjects {
     return new WorkerObjects(await open(localDevice), await open(remoteDevice));
   }
 
-  /** What the kernel must hold for this worker now (no request pending). */
+  /**
+   * What the kernel must count for this worker now (no request pending): a region whose
+   * deregistration was refused is registered but no longer counted (see `Region.kernelCounted`).
+   */
   alive(): Counts {
     return {
-      mr: this.regions.filter((region) => region.registered).length,
+      mr: this.regions.filter((region) => region.registered && region.kernelCounted).length,
       qp: this.pair === undefined ? 0 : 2,
       pd: 2 + this.extraPds.length,
       cq: 2 + this.extraCqs.length,
     };
+  }
+
+  /** Registered regions the kernel no longer counts (their deregistration was refused). */
+  uncounted(): number {
+    return this.regions.filter((region) => region.registered && !region.kernelCounted).length;
   }
 
   side(which: 'local' | 'remote'): Side {

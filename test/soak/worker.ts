@@ -44,6 +44,7 @@ function report(objects: WorkerObjects, closed = false): WorkerReport {
   return {
     serial: start.serial,
     alive: closed ? { mr: 0, qp: 0, pd: 0, cq: 0 } : objects.alive(),
+    uncountedMrs: closed ? 0 : objects.uncounted(),
     operations: { ...operations },
     failures: failures.splice(0),
   };
