@@ -29,4 +29,14 @@ else
   stage "5/5 integration tests in the SoftRoCE VM (no RDMA device on this host)"
   node dist/lib/cli/main.js vm --timeout 1500 -- "${integration[@]}"
 fi
+# A 1-minute randomized soak (docs/soak.md), in a VM boot of its own so the suite leaves it nothing.
+# Its seed is the first line it prints; `npm run soak -- --seed S` replays a failure.
+soak=(node --expose-gc dist/test/soak/main.js --minutes 1)
+if [ "${NDK_VERBS_USE_VM:-0}" != 1 ] && compgen -G '/sys/class/infiniband/*' >/dev/null; then
+  stage "soak, 1 minute, on this host's RDMA devices"
+  "${soak[@]}"
+else
+  stage "soak, 1 minute, in the SoftRoCE VM"
+  node dist/lib/cli/main.js vm --timeout 600 -- "${soak[@]}"
+fi
 stage "all passed"

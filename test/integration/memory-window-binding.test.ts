@@ -114,6 +114,27 @@ it('deregistering a region with a bound window is STATUS_DEVICE_BUSY; the region
   expect(memory.every((b) => b === 0)).toBe(true);
 });
 
+it('the kernel stops counting a region whose deregistration it refused, though it stays registered', async () => {
+  // ib_dereg_mr_user drops the region from the kernel's resource tracking before rxe refuses, and
+  // does not put it back: `rdma resource show` (listing and per-device summary) no longer counts a
+  // region that is still registered and usable. The soak's model relies on this.
+  const listed = () => kernelObjects('mr').filter((row) => row.ifname === 'rxe0').length;
+  const pair = await connectedPair(local, remote);
+  await bindWindow(pair);
+  expect(listed()).toBe(1);
+  const error = await region.deregister().catch((e: unknown) => e);
+  expect((error as NdkError).status).toBe(NtStatus.STATUS_DEVICE_BUSY);
+  expect(region.isRegistered).toBe(true);
+  expect(listed()).toBe(0);
+  expect(await writeFromPeer(pair, 0, region.remoteToken)).toBe(NtStatus.STATUS_SUCCESS);
+  expect(memory[0]).toBe(0xab);
+  // Registered again after a real deregistration, it is counted again.
+  await window.close();
+  await region.deregister();
+  await region.register(memory, { flags: REMOTE_ACCESS });
+  expect(listed()).toBe(1);
+});
+
 it('binding again gives a new token; the old one stays refused', async () => {
   const pair = await connectedPair(local, remote);
   const first = await bindWindow(pair);
