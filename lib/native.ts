@@ -139,7 +139,8 @@ export interface NativeAddon {
   /** To the error state: outstanding requests flush. */
   qpToError(qp: QpHandle): number;
   /**
-   * Error state, then `ibv_destroy_qp`, on the libuv pool: returns Pending and calls `done(errno)`
+   * Error state, then `ibv_destroy_qp`, on a destroy thread of the addon (never the libuv pool,
+   * whose threads fs, dns, crypto and zlib share): returns Pending and calls `done(errno)`
    * in a later turn. rxe holds the destroy in the kernel (about 50 s) while a type 2 window is still
    * bound through the queue pair; the event loop runs on meanwhile. Gone once destroyed, Busy while
    * a destroy is in flight (`done` is then never called).

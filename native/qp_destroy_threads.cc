@@ -67,15 +67,14 @@ void QpDestroyThreads::Shutdown() {
 }
 
 void QpDestroyThreads::StopThreads() {
+  std::vector<std::thread> stopping;  // no thread reads `threads_`; Submit() refuses from now on
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
+    stopping.swap(threads_);
   }
   wake_.notify_all();
-  for (auto& thread : threads_) {
-    if (thread.joinable()) thread.join();
-  }
-  threads_.clear();
+  for (auto& thread : stopping) thread.join();
 }
 
 void QpDestroyThreads::Run() {
