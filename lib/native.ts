@@ -133,8 +133,12 @@ export interface NativeAddon {
     recvDepth: number,
     sendDepth: number,
   ): QpHandle | number;
+  /** WrongState when GID 0 of our port is empty (all zero), EIO when verbs fails without errno. */
   qpLocalAddress(qp: QpHandle): NativeQpAddress | number;
-  /** RESET → INIT → RTR → RTS towards the peer; back to RESET on failure. */
+  /**
+   * RESET → INIT → RTR → RTS towards the peer; back to RESET on failure. `port` is the peer's, part
+   * of its address: the path leaves from our own port.
+   */
   qpConnect(qp: QpHandle, gid: Buffer, qpn: number, psn: number, port: number): number;
   /** To the error state: outstanding requests flush. */
   qpToError(qp: QpHandle): number;

@@ -27,6 +27,8 @@ void QpDestroyThreads::Submit(Napi::Env env, std::shared_ptr<QpCore> core, Napi:
   if (!started_) {
     // No JavaScript function of its own: each result calls the `done` of its request.
     deliver_.Start(env, Napi::Function(), "ndk-verbs:qp");
+    // Registered after the thread-safe function, so it runs before Node's hook that frees it.
+    napi_add_env_cleanup_hook(env, StopDelivering, this);
     started_ = true;
   }
   uint32_t id = nextId_++;
@@ -93,13 +95,20 @@ void QpDestroyThreads::Run() {
     job.core.reset();  // the JS thread holds the core until the result is applied
     lock.lock();
     results_.push_back({job.id, err});
-    if (stopping_) continue;  // Shutdown() applies it
-    lock.unlock();
+    if (stopping_ || !delivering_) continue;  // Shutdown() applies it
+    // Under `mutex_`, so StopDelivering() knows no thread is inside the call once it holds it.
     // Fails only once the environment is closing; Shutdown() then applies the result.
     auto* delivery = new Delivery{weak_from_this(), job.id, err};
     if (deliver_.NonBlockingCall(delivery, Deliver) != napi_ok) delete delivery;
-    lock.lock();
   }
+}
+
+// Node frees a thread-safe function at environment teardown, while a destroy may still be running
+// (teardown deallocates the windows that hold it only later): from here on no thread calls it.
+void QpDestroyThreads::StopDelivering(void* self) {
+  auto* threads = static_cast<QpDestroyThreads*>(self);
+  std::lock_guard<std::mutex> lock(threads->mutex_);
+  threads->delivering_ = false;
 }
 
 // On the JS thread: applies one result to its core, then calls its `done(errno)` through plain

@@ -64,6 +64,8 @@ class QpDestroyThreads : public std::enable_shared_from_this<QpDestroyThreads> {
 
   void StopThreads();
   void Run();
+  // The environment cleanup hook registered after the thread-safe function (see the .cc).
+  static void StopDelivering(void* self);
   // The delivery's target is weak: a delivery already scheduled may run after a shutdown.
   static void Deliver(Napi::Env env, Napi::Function unused, Delivery* delivery);
 
@@ -75,6 +77,7 @@ class QpDestroyThreads : public std::enable_shared_from_this<QpDestroyThreads> {
   size_t idle_ = 0;  // threads waiting for a job
   bool deliveryScheduled_ = false;
   bool stopping_ = false;
+  bool delivering_ = true;            // false once Node may free the thread-safe function
   std::vector<std::thread> threads_;  // grown on the JS thread under `mutex_`
 
   // JS thread only.

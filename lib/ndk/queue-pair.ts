@@ -356,7 +356,12 @@ export class QueuePair {
 
   // ---- promise API ----
 
-  /** Our address, to hand to the peer. @throws NdkError when closed. */
+  /**
+   * Our address, to hand to the peer.
+   * @throws NdkError when closed (`STATUS_INVALID_HANDLE`), when the port's GID 0 is empty
+   *   (`STATUS_INVALID_DEVICE_STATE`) or cannot be read (`STATUS_IO_DEVICE_ERROR` without a reason
+   *   from verbs), as `NdkGetQpAddress` returns.
+   */
   localAddress(): QpAddress {
     const outcome = this[kLocalAddress]();
     if (outcome.address === undefined) throw errorOf(outcome);

@@ -18,8 +18,8 @@ afterEach(async () => {
 
 it('connects to a peer whose address names a port our device does not have', async () => {
   peers = await openWindowPeers();
-  const qp = await peers.localPd.createQp(await peers.local.createCq());
-  const peer = await peers.remotePd.createQp(await peers.remote.createCq());
+  const qp = await peers.localPd.createQp(peers.localCq);
+  const peer = await peers.remotePd.createQp(peers.remoteCq);
   // rxe devices have one port: port 2 exists only on the peer's (multi-port) side of this story.
   await expect(qp.connect({ ...peer.localAddress(), port: 2 })).resolves.toBeUndefined();
   await expect(peer.connect(qp.localAddress())).resolves.toBeUndefined();

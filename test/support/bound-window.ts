@@ -6,6 +6,7 @@
 
 import {
   type Adapter,
+  type CompletionQueue,
   type MemoryWindow,
   NdkMrFlags,
   openAdapter,
@@ -24,11 +25,14 @@ export interface WindowPeers {
   readonly remote: Adapter;
   readonly localPd: ProtectionDomain;
   readonly remotePd: ProtectionDomain;
+  /** What every queue pair of a side completes into. */
+  readonly localCq: CompletionQueue;
+  readonly remoteCq: CompletionQueue;
   /** Everything made on top, kept reachable so nothing is collected before the test ends. */
   readonly kept: unknown[];
 }
 
-/** Opens both adapters with a protection domain each. */
+/** Opens both adapters with a protection domain and a completion queue each. */
 export async function openWindowPeers(): Promise<WindowPeers> {
   const [first, second] = requireDevices();
   if (second === undefined) throw new Error('these tests need two RDMA devices (rxe0 and rxe1)');
@@ -39,6 +43,8 @@ export async function openWindowPeers(): Promise<WindowPeers> {
     remote,
     localPd: await local.createPd(),
     remotePd: await remote.createPd(),
+    localCq: await local.createCq(),
+    remoteCq: await remote.createCq(),
     kept: [],
   };
 }
@@ -62,8 +68,8 @@ export const NOTHING_LEFT = { mr: 0, qp: 0, cq: 0, pd: 0 };
 export async function bindWindowThroughQp(
   peers: WindowPeers,
 ): Promise<{ qp: QueuePair; window: MemoryWindow }> {
-  const qp = await peers.localPd.createQp(await peers.local.createCq());
-  const peer = await peers.remotePd.createQp(await peers.remote.createCq());
+  const qp = await peers.localPd.createQp(peers.localCq);
+  const peer = await peers.remotePd.createQp(peers.remoteCq);
   await qp.connect(peer.localAddress());
   await peer.connect(qp.localAddress());
   const memory = Buffer.alloc(8192);
