@@ -22,6 +22,7 @@
         "native/cq_event_thread.cc",
         "native/queue_pair.cc",
         "native/queue_pair_post.cc",
+        "native/qp_destroy_threads.cc",
         "native/memory_block.cc",
         "native/util/backing_store_pin.cc",
         "native/util/fork_exclusion.cc"

@@ -135,13 +135,18 @@ export interface NativeAddon {
     recvDepth: number,
     sendDepth: number,
   ): QpHandle | number;
+  /** WrongState when GID 0 of our port is empty (all zero), EIO when verbs fails without errno. */
   qpLocalAddress(qp: QpHandle): NativeQpAddress | number;
-  /** INIT → RTR → RTS towards the peer; back to INIT on failure. */
+  /**
+   * INIT → RTR → RTS towards the peer; back to INIT on failure. `port` is the peer's, part of its
+   * address: the path leaves from our own port.
+   */
   qpConnect(qp: QpHandle, gid: Buffer, qpn: number, psn: number, port: number): number;
   /** To the error state: outstanding requests flush. */
   qpToError(qp: QpHandle): number;
   /**
-   * Error state, then `ibv_destroy_qp`, on the libuv pool: returns Pending and calls `done(errno)`
+   * Error state, then `ibv_destroy_qp`, on a destroy thread of the addon (never the libuv pool,
+   * whose threads fs, dns, crypto and zlib share): returns Pending and calls `done(errno)`
    * in a later turn. rxe holds the destroy in the kernel (about 50 s) while a type 2 window is still
    * bound through the queue pair; the event loop runs on meanwhile. Gone once destroyed, Busy while
    * a destroy is in flight (`done` is then never called).

@@ -2,6 +2,8 @@
 // destruction, all from the JS thread.
 #include "completion_queue.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 
 #include "cq_event_thread.h"
@@ -12,7 +14,7 @@
 
 namespace ndkv {
 
-CqCore::~CqCore() { Destroy(); }
+CqCore::~CqCore() { Release(); }
 
 bool CqCore::HasLiveQps() {
   PruneExpired(qps);
@@ -32,6 +34,14 @@ int CqCore::Destroy() {
   }
   if (channel != nullptr && ibv_destroy_comp_channel(channel) == 0) channel = nullptr;
   return 0;
+}
+
+void CqCore::Release() {
+  Destroy();
+  // rdma-core frees a channel only once no CQ uses it; its struct is leaked then, never its fd.
+  if (channel != nullptr && ibv_destroy_comp_channel(channel) != 0) close(channel->fd);
+  cq = nullptr;
+  channel = nullptr;
 }
 
 namespace {

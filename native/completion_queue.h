@@ -27,6 +27,12 @@ struct CqCore {
   // Stops the waiter thread first (it must not touch a destroyed channel), then destroys the CQ and
   // the channel. Returns 0 or the errno of ibv_destroy_cq (the CQ then stays, without its waiter).
   int Destroy();
+  // For good (environment teardown, or the last reference gone): Destroy(), and whatever verbs
+  // refused is let go all the same. A CQ that cannot be destroyed (EBUSY: a queue pair that could
+  // not be destroyed still completes into it) keeps its channel busy, and the channel's fd would
+  // stay open: on rxe an open uverbs fd keeps the device from being removed. The fd is closed
+  // instead; the kernel frees the CQ when the context closes. Afterwards both pointers are null.
+  void Release();
 };
 
 using CqBox = CoreBox<CqCore, HandleKind::kCompletionQueue>;

@@ -12,6 +12,7 @@
 #include "protection_domain.h"
 #include "util/export_function.h"
 #include "util/result_codes.h"
+#include "util/verbs_owners.h"
 #include "util/weak_list.h"
 
 namespace ndkv {
@@ -99,12 +100,12 @@ Napi::Object DescribeDevice(Napi::Env env, ibv_device* device) {
   result.Set("nodeGuid", FormatGuid(ibv_get_device_guid(device)));
   result.Set("transport", TransportName(device->transport_type));
   auto ports = Napi::Array::New(env);
-  if (ibv_context* context = ibv_open_device(device)) {
+  if (ScopedContext context{ibv_open_device(device)}) {
     ibv_device_attr attr;
-    if (ibv_query_device(context, &attr) == 0) {
+    if (ibv_query_device(context.get(), &attr) == 0) {
       for (uint8_t port = 1; port <= attr.phys_port_cnt; port++) {
         ibv_port_attr portAttr;
-        if (ibv_query_port(context, port, &portAttr) != 0) continue;
+        if (ibv_query_port(context.get(), port, &portAttr) != 0) continue;
         auto entry = Napi::Object::New(env);
         entry.Set("port", port);
         entry.Set("state", PortStateName(portAttr.state));
@@ -112,7 +113,6 @@ Napi::Object DescribeDevice(Napi::Env env, ibv_device* device) {
         ports.Set(ports.Length(), entry);
       }
     }
-    ibv_close_device(context);
   }
   result.Set("ports", ports);
   return result;
@@ -145,16 +145,16 @@ ibv_context* OpenByName(const std::string& name) {
 Napi::Value ListDevices(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int count = 0;
-  ibv_device** list = ibv_get_device_list(&count);
-  auto result = Napi::Array::New(env);
+  DeviceList list{ibv_get_device_list(&count)};
   if (list == nullptr) {
+    int err = errno;
     // ENOSYS: no kernel verbs support at all — an empty list, not an error.
-    if (errno == ENOSYS) return result;
-    throw Napi::Error::New(env, std::string("ibv_get_device_list: ") + std::strerror(errno));
+    if (err == ENOSYS) return Napi::Array::New(env);
+    throw Napi::Error::New(env, std::string("ibv_get_device_list: ") + std::strerror(err));
   }
+  auto result = Napi::Array::New(env);
   for (int i = 0; i < count; i++)
     result.Set(static_cast<uint32_t>(i), DescribeDevice(env, list[i]));
-  ibv_free_device_list(list);
   return result;
 }
 

@@ -9,6 +9,8 @@
 #include <random>
 #include <utility>
 
+#include "addon_data.h"
+#include "qp_destroy_threads.h"
 #include "util/export_function.h"
 #include "util/result_codes.h"
 #include "util/weak_list.h"
@@ -91,17 +93,26 @@ uint32_t RandomPsn() {
   return generator() & 0xffffff;
 }
 
-int ModifyToInit(ibv_qp* qp) {
+bool IsZeroGid(const ibv_gid& gid) {
+  for (uint8_t byte : gid.raw) {
+    if (byte != 0) return false;
+  }
+  return true;
+}
+
+int ModifyToInit(ibv_qp* qp, uint8_t port) {
   ibv_qp_attr attr = {};
   attr.qp_state = IBV_QPS_INIT;
   attr.pkey_index = 0;
-  attr.port_num = kPort;
+  attr.port_num = port;
   // What a peer may do through this QP; each region still grants or refuses with its own flags.
   attr.qp_access_flags = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ;
   return ibv_modify_qp(qp, &attr,
                        IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
 }
 
+// `port` is ours: the address vector names the local port the path leaves from. The peer's port
+// number says nothing about ours (RoCE routes by GID).
 int ModifyToRtr(ibv_qp* qp, const uint8_t* gid, uint32_t qpn, uint32_t psn, uint8_t port) {
   ibv_qp_attr attr = {};
   attr.qp_state = IBV_QPS_RTR;
@@ -132,32 +143,6 @@ int ModifyToRts(ibv_qp* qp, uint32_t psn) {
                        IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
                            IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
 }
-
-// The destroy of one queue pair, run on the libuv pool: on rxe, ibv_destroy_qp waits in the kernel
-// (about 50 s) while a type 2 memory window is still bound through the queue pair, and the event
-// loop must not wait with it. Execute only calls verbs through the QpCore (no Node-API); the
-// JS-thread half applies the result and calls `done(errno)` exactly once, always in a later turn of
-// the event loop than the request.
-class QpDestroyWork : public Napi::AsyncWorker {
- public:
-  QpDestroyWork(Napi::Function done, std::shared_ptr<QpCore> core)
-      : Napi::AsyncWorker(done, "ndk-verbs:qp"), core_(std::move(core)) {}
-
-  void Execute() override { err_ = core_->RunDeferredDestroy(); }
-
-  void OnOK() override {
-    // The core first: the callback may throw, and may not run at all in an environment being torn
-    // down.
-    core_->FinishDeferredDestroy(err_);
-    Callback().Call({Napi::Number::New(Env(), err_)});
-  }
-
- private:
-  // Keeps the verbs object (and through it its PD, CQs and device) alive while in flight, even if
-  // the handle is collected meanwhile.
-  std::shared_ptr<QpCore> core_;
-  int err_ = 0;
-};
 
 // (pd, recvCq, sendCq, recvDepth, sendDepth) → handle | errno | NativeResult: an RC QP in RESET.
 Napi::Value CreateQp(const Napi::CallbackInfo& info) {
@@ -190,7 +175,7 @@ Napi::Value CreateQp(const Napi::CallbackInfo& info) {
   if (qp == nullptr) return Napi::Number::New(env, errno != 0 ? errno : ENOMEM);
   // Straight to INIT: receives may be posted before connecting (verbs refuses them in RESET), so a
   // peer's first SEND finds one waiting.
-  int initErr = ModifyToInit(qp);
+  int initErr = ModifyToInit(qp, kPort);
   if (initErr != 0) {
     ibv_destroy_qp(qp);
     return Napi::Number::New(env, initErr);
@@ -219,8 +204,14 @@ Napi::Value QpLocalAddress(const Napi::CallbackInfo& info) {
   auto& core = UnwrapHandle<QpBox>(info[0])->core;
   if (core->Usable() == nullptr) return Napi::Number::New(env, kGone);
   ibv_gid gid;
-  int err = ibv_query_gid(core->qp->context, core->port, kGidIndex, &gid);
-  if (err != 0) return Napi::Number::New(env, err > 0 ? err : errno);
+  errno = 0;
+  // ibv_query_gid answers -1, often without setting errno; an empty table entry (on rxe, GID 0
+  // while the netdev is down) comes back as zeros with success. Neither is an address a peer could
+  // reach: EIO for the first, WrongState (the port has no address yet) for the second.
+  if (ibv_query_gid(core->qp->context, core->port, kGidIndex, &gid) != 0) {
+    return Napi::Number::New(env, errno > 0 ? errno : EIO);
+  }
+  if (IsZeroGid(gid)) return Napi::Number::New(env, kWrongState);
   auto address = Napi::Object::New(env);
   address.Set("gid", Napi::Buffer<uint8_t>::Copy(env, gid.raw, 16));
   address.Set("qpn", core->qp->qp_num);
@@ -242,8 +233,8 @@ Napi::Value QpConnect(const Napi::CallbackInfo& info) {
   const uint8_t* gid = info[1].As<Napi::Buffer<uint8_t>>().Data();
   uint32_t qpn = info[2].As<Napi::Number>().Uint32Value();
   uint32_t psn = info[3].As<Napi::Number>().Uint32Value();
-  auto port = static_cast<uint8_t>(info[4].As<Napi::Number>().Uint32Value());
-  int err = ModifyToRtr(core->qp, gid, qpn, psn, port);
+  // info[4], the peer's port, is part of its address but not of ours: the path leaves from ours.
+  int err = ModifyToRtr(core->qp, gid, qpn, psn, core->port);
   if (err == 0) err = ModifyToRts(core->qp, core->psn);
   // Half-connected is no use to anyone: back to INIT (through RESET, the only way back) so a
   // corrected connect may be tried again.
@@ -251,7 +242,7 @@ Napi::Value QpConnect(const Napi::CallbackInfo& info) {
     ibv_qp_attr reset = {};
     reset.qp_state = IBV_QPS_RESET;
     ibv_modify_qp(core->qp, &reset, IBV_QP_STATE);
-    ModifyToInit(core->qp);
+    ModifyToInit(core->qp, core->port);
   }
   return Napi::Number::New(env, err);
 }
@@ -264,8 +255,9 @@ Napi::Value QpToError(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, core->ToError());
 }
 
-// (qp, done) → Pending | NativeResult: error state, then ibv_destroy_qp, on the libuv pool;
-// done(errno) runs later. Gone once destroyed, Busy while a destroy is in flight.
+// (qp, done) → Pending | NativeResult: error state, then ibv_destroy_qp, on a destroy thread of
+// this environment (never the libuv pool: see qp_destroy_threads.h); done(errno) runs later. Gone
+// once destroyed, Busy while a destroy is in flight.
 Napi::Value DestroyQp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<QpBox>(info[0])->core;
@@ -274,11 +266,11 @@ Napi::Value DestroyQp(const Napi::CallbackInfo& info) {
   }
   if (core->qp == nullptr) return Napi::Number::New(env, kGone);
   if (core->destroying) return Napi::Number::New(env, kBusy);
-  auto work = std::make_unique<QpDestroyWork>(info[1].As<Napi::Function>(), core);
+  auto* data = AddonData::Of(env);
+  if (!data->qpDestroys) data->qpDestroys = std::make_shared<QpDestroyThreads>();
   core->BeginDeferredDestroy();
   try {
-    work->Queue();
-    work.release();  // once queued, the work deletes itself
+    data->qpDestroys->Submit(env, core, info[1].As<Napi::Function>());
   } catch (...) {
     core->AbandonDeferredDestroy();
     throw;

@@ -17,9 +17,9 @@
 namespace ndkv {
 
 // Holds its PD and both CQs, so none of them is destroyed under it. `qp` and `destroying` belong to
-// the JS thread. A deferred destroy calls verbs on the pool (rxe may hold ibv_destroy_qp for ~50 s)
-// and reports back under `mutex`, so environment teardown can wait for it; the JS thread applies
-// its result when the completion runs.
+// the JS thread. A deferred destroy calls verbs on a destroy thread (qp_destroy_threads.h; rxe may
+// hold ibv_destroy_qp for ~50 s) and reports back under `mutex`, so environment teardown can wait
+// for it; the JS thread applies its result when the completion runs.
 struct QpCore {
   ibv_qp* qp = nullptr;     // null once destroyed
   bool destroying = false;  // a deferred destroy owns `qp`: nothing else may reach verbs with it
@@ -30,7 +30,7 @@ struct QpCore {
   std::shared_ptr<CqCore> sendCq;
   std::mutex mutex;
   std::condition_variable idle;
-  bool destroyRunning = false;  // under `mutex`: queued or running on the pool
+  bool destroyRunning = false;  // under `mutex`: queued or running on a destroy thread
   int destroyResult = 0;        // under `mutex`: what the last deferred destroy returned
   ~QpCore();
 
@@ -43,14 +43,14 @@ struct QpCore {
 
   // The deferred destroy, in three steps. JS thread, before queueing:
   void BeginDeferredDestroy();
-  // Pool: ToError, then ibv_destroy_qp; `qp` itself is left to the JS thread. Returns 0 or the
-  // errno.
+  // Destroy thread: ToError, then ibv_destroy_qp; `qp` itself is left to the JS thread. Returns 0
+  // or the errno.
   int RunDeferredDestroy();
   // JS thread, with what RunDeferredDestroy returned.
   void FinishDeferredDestroy(int err);
   // JS thread: the work could not be queued after all; the QP is as it was.
   void AbandonDeferredDestroy();
-  // Teardown: waits for a deferred destroy on the pool and takes its result.
+  // Teardown: waits for a deferred destroy on its thread and takes its result.
   void WaitForDeferredDestroy();
 };
 

@@ -12,9 +12,13 @@ struct DeviceCore;
 // and no later finalizer reaches verbs for an object already destroyed.
 void ReleaseEnvironment(AddonData* data);
 
-// Releases everything still alive below `device`, children first: queue pairs (nothing can reach
-// memory any more), memory windows (a bound window makes ibv_dereg_mr fail), memory regions,
-// completion queues, protection domains, the context.
+// Deallocates every memory window still alive below `device`.
+void DestroyWindows(DeviceCore& device);
+
+// Releases everything still alive below `device`, children first: memory windows (a window still
+// bound through a queue pair makes rxe's ibv_destroy_qp wait ~50 s, and a bound window makes
+// ibv_dereg_mr fail), queue pairs (nothing can reach memory any more; a destroy in flight is waited
+// for), memory regions, completion queues, protection domains, the context.
 void DestroyDeviceTree(DeviceCore& device);
 
 }  // namespace ndkv

@@ -3,8 +3,8 @@
  * `NdkReceive`, `NdkCloseObject`, and the promise API over the same object.
  *
  * Every posted request completes exactly once through its completion queue. Closing moves the QP
- * to the error state so outstanding requests flush (`STATUS_CANCELLED`), then destroys it on the
- * libuv pool: the close completes once the last request has been polled and the QP is destroyed,
+ * to the error state so outstanding requests flush (`STATUS_CANCELLED`), then destroys it on a
+ * native thread of its own: the close completes once the last request has been polled and the QP is destroyed,
  * and its callback is the last one the queue pair makes.
  *
  * @packageDocumentation
@@ -321,7 +321,7 @@ export class QueuePair {
   /**
    * @internal `NdkCloseObject`: always `STATUS_PENDING`. With requests outstanding, moves to the
    * error state so they flush (`STATUS_CANCELLED`); after the last of them the QP is destroyed on
-   * the libuv pool, and `done` is then the last callback.
+   * a native thread, and `done` is then the last callback.
    */
   [kRequestClose](done: () => void): Outcome {
     if (this.#state !== ObjectState.Open) {
@@ -357,7 +357,12 @@ export class QueuePair {
 
   // ---- promise API ----
 
-  /** Our address, to hand to the peer. @throws NdkError when closed. */
+  /**
+   * Our address, to hand to the peer.
+   * @throws NdkError when closed (`STATUS_INVALID_HANDLE`), when the port's GID 0 is empty
+   *   (`STATUS_INVALID_DEVICE_STATE`) or cannot be read (`STATUS_IO_DEVICE_ERROR` without a reason
+   *   from verbs), as `NdkGetQpAddress` returns.
+   */
   localAddress(): QpAddress {
     const outcome = this[kLocalAddress]();
     if (outcome.address === undefined) throw errorOf(outcome);
@@ -466,7 +471,7 @@ export class QueuePair {
     });
   }
 
-  // Destroys the QP on the libuv pool, not on the event loop: rxe holds ibv_destroy_qp for about
+  // Destroys the QP on a native thread, not on the event loop: rxe holds ibv_destroy_qp for about
   // 50 s while a type 2 window is still bound through it. `then` runs once the destroy is over (on
   // a later tick, each callback on its own, so one that throws does not stop the others); asked
   // again meanwhile, the destroy is not started twice.
@@ -510,7 +515,7 @@ function releaseQp(
 
 // Built outside the class so the closure cannot capture the queue pair it releases. A queue pair
 // with requests outstanding is reachable (its completion queue holds their records), so one that
-// is collected has none. The destroy runs on the libuv pool as a close's does: a collection must not
+// is collected has none. The destroy runs on a native thread as a close's does: a collection must not
 // block the event loop either. Its parents learn the queue pair is gone only once it is.
 function collectedQpRelease(
   handle: QpHandle,

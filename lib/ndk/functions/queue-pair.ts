@@ -24,7 +24,10 @@ const { STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } = NtStatus;
 
 /**
  * This queue pair's address (`{ gid, qpn, psn, port }`) into `out.value`, for the peer.
- * @returns `STATUS_SUCCESS`; `STATUS_INVALID_HANDLE`; `STATUS_INVALID_PARAMETER`.
+ * @returns `STATUS_SUCCESS`; `STATUS_INVALID_HANDLE`; `STATUS_INVALID_PARAMETER`;
+ *   `STATUS_INVALID_DEVICE_STATE` when the port's GID 0 is empty (all zero: no address a peer could
+ *   reach); `STATUS_IO_DEVICE_ERROR` when the GID cannot be read and verbs gives no reason; other
+ *   verbs errors through the errno table. `out.value` is set only on success.
  */
 export function NdkGetQpAddress(qp: QueuePair, out: NdkOut<QpAddress>): number {
   return guarded(() => {
