@@ -42,8 +42,8 @@ async function main(stage: string): Promise<void> {
     case 'worker-terminated':
     case 'worker-terminated-pending': {
       // With '-pending', the worker is terminated right after issuing deferred deregistrations and
-      // a queue pair's close, whose destroy runs on the queue-pair destroy threads (whether they are still there then is
-      // up to timing).
+      // a queue pair's close, whose destroy runs on the queue-pair destroy threads (whether they
+      // are still there then is up to timing).
       const pending = stage === 'worker-terminated-pending';
       const worker = new Worker(
         `const ndk = require(${JSON.stringify(require.resolve('../../lib'))});
