@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 started=$SECONDS
 
 bash scripts/build.sh # the normal addon, and the TypeScript of the tests
+# The documentation's TypeScript examples are transpiled by their host test; the suite runs them.
+npx --no-install jest -c test/jest.host.config.js --ci doc-examples
 
 asan=$(gcc -print-file-name=libasan.so)
 if [ ! -e "$asan" ]; then

@@ -75,9 +75,12 @@ describe('listDevices() on real RDMA devices', () => {
     if (vmDevices > 0) expect(device.ports[0].linkLayer).toMatch(/^ethernet$/i);
   });
 
-  test('ndk-verbs devices prints one row per device with its node GUID', () => {
-    const table = execFileSync(process.execPath, [CLI, 'devices'], { encoding: 'utf8' });
-    const rows = table.trimEnd().split('\n');
+  test('ndk-verbs devices prints one row per device with its node GUID, then fork support', () => {
+    const output = execFileSync(process.execPath, [CLI, 'devices'], { encoding: 'utf8' });
+    const lines = output.trimEnd().split('\n');
+    // The table, then one line with the kernel's fork support (see docs/child-processes.md).
+    expect(lines.at(-1)).toMatch(/^fork support: (disabled|enabled|unneeded)\b/);
+    const rows = lines.slice(0, -1);
     expect(rows[0]).toMatch(/^NAME\s+NODE GUID\s+TRANSPORT\s+PORTS$/);
     expect(rows).toHaveLength(expected.length + 1);
     for (const name of expected) {
