@@ -58,6 +58,18 @@ it('fails a drained process with a file descriptor or a thread more than at the 
   expect(judge(NONE, drained({ fds: 20 }), baseline, { drained: true, rss })).toEqual([
     '20 open file descriptors, 19 at the start',
   ]);
+  const start = { '0': '/dev/null', '1': 'pipe:[7]' };
+  const now = { ...start, '1': 'pipe:[8]', '5': 'anon_inode:[eventfd]' };
+  expect(
+    judge(
+      NONE,
+      drained({ fds: 20, fdTargets: now }),
+      { ...baseline, fdTargets: start },
+      { drained: true, rss },
+    ),
+  ).toEqual([
+    '20 open file descriptors, 19 at the start (new: 1 → pipe:[8], 5 → anon_inode:[eventfd])',
+  ]);
   expect(judge(NONE, drained({ threads: 12 }), baseline, { drained: true, rss })).toEqual([
     '12 threads, 11 at the start',
   ]);

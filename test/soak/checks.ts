@@ -12,7 +12,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { kernelObjects } from '../support/kernel';
 import { type Counts, KINDS, NONE } from './model';
 
@@ -24,14 +24,20 @@ export interface Observation {
   readonly devices: Counts;
   readonly rssBytes: number;
   readonly fds: number;
+  /** What each descriptor refers to (`/proc/self/fd/N`), to name a leaked one. */
+  readonly fdTargets?: FdTargets;
   readonly threads: number;
 }
+
+/** Descriptor number → what it refers to, e.g. `anon_inode:[eventfd]` or `/dev/infiniband/uverbs0`. */
+export type FdTargets = Readonly<Record<string, string>>;
 
 /** What the process looked like before the first worker started. */
 export interface Baseline {
   /** The devices' totals before the soak (the kernel's own objects, other users). */
   readonly devices: Counts;
   readonly fds: number;
+  readonly fdTargets?: FdTargets;
   readonly threads: number;
 }
 
@@ -61,6 +67,27 @@ export function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
+/** What each open descriptor of this process refers to. */
+export function openFdTargets(): FdTargets {
+  const targets: Record<string, string> = {};
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      targets[fd] = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      // readdirSync's own descriptor, closed by now
+    }
+  }
+  return targets;
+}
+
+/** The descriptors open now that were not open (or referred elsewhere) at the start. */
+export function newFds(now: FdTargets | undefined, start: FdTargets | undefined): string[] {
+  if (now === undefined || start === undefined) return [];
+  return Object.entries(now)
+    .filter(([fd, target]) => start[fd] !== target)
+    .map(([fd, target]) => `${fd} → ${target}`);
+}
+
 /** Threads of this process. */
 export function threadCount(): number {
   const match = /^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
@@ -70,7 +97,12 @@ export function threadCount(): number {
 
 /** Takes the baseline (before any worker starts). */
 export function takeBaseline(devices: readonly string[]): Baseline {
-  return { devices: deviceTotals(devices), fds: openFds(), threads: threadCount() };
+  return {
+    devices: deviceTotals(devices),
+    fds: openFds(),
+    fdTargets: openFdTargets(),
+    threads: threadCount(),
+  };
 }
 
 /** Looks at the process now. */
@@ -89,6 +121,7 @@ export function observe(devices: readonly string[], baseline: Baseline): Observa
     devices: beyond,
     rssBytes: process.memoryUsage.rss(),
     fds: openFds(),
+    fdTargets: openFdTargets(),
     threads: threadCount(),
   };
 }
@@ -133,7 +166,9 @@ export function judge(
   }
   if (!moment.drained) return failures;
   if (observation.fds !== baseline.fds) {
-    failures.push(`${observation.fds} open file descriptors, ${baseline.fds} at the start`);
+    const named = newFds(observation.fdTargets, baseline.fdTargets);
+    const which = named.length > 0 ? ` (new: ${named.join(', ')})` : '';
+    failures.push(`${observation.fds} open file descriptors, ${baseline.fds} at the start${which}`);
   }
   if (observation.threads !== baseline.threads) {
     failures.push(`${observation.threads} threads, ${baseline.threads} at the start`);
