@@ -36,7 +36,7 @@ export {
   NdkCqNotifyType,
   type NdkCqNotificationCallback,
 } from './ndk/completion-queue';
-export { QueuePair, type QueuePairOptions } from './ndk/queue-pair';
+export { QueuePair, type QueuePairOptions, type QueuePairRetryOptions } from './ndk/queue-pair';
 export { MemoryWindow } from './ndk/memory-window';
 export { type QpAddress } from './ndk/qp-address';
 export { type NdkSge } from './ndk/work-request';
