@@ -17,6 +17,7 @@ export {
   type AdapterEvent,
   type AdapterEvents,
   type AdapterOptions,
+  type AdapterStats,
   type CompletionQueueOptions,
   type PortEvent,
 } from './ndk/adapter';

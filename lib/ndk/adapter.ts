@@ -88,6 +88,23 @@ export interface AdapterEvents {
   removed: [];
 }
 
+/** What an adapter holds and does, for a service's metrics (see `adapter.stats()`). */
+export interface AdapterStats {
+  /** Memory regions registered now. */
+  readonly registeredRegions: number;
+  /** Bytes those regions register. */
+  readonly registeredBytes: number;
+  /**
+   * Requests not yet completed: deferred registrations and deregistrations, and work requests
+   * posted on queue pairs and not yet polled.
+   */
+  readonly pendingRequests: number;
+  /** Work completions delivered since the adapter was opened. */
+  readonly completions: number;
+  /** Queue pairs open now. */
+  readonly queuePairs: number;
+}
+
 /** Options of `adapter.createCq()`. */
 export interface CompletionQueueOptions {
   /** How many completions the queue holds; default 64. */
@@ -167,6 +184,14 @@ export class Adapter extends EventEmitter<AdapterEvents> {
     const adapter = new Adapter(handle, deviceName, policy, onRemoval);
     events.target = new WeakRef(adapter);
     return { ...SUCCESS, adapter };
+  }
+
+  /**
+   * Counts for a metrics endpoint: registrations, pending requests, completions. Kept up to date as
+   * objects change, so reading them costs a few property reads, whatever the adapter holds.
+   */
+  stats(): AdapterStats {
+    return { ...this.#device.counters, queuePairs: this.#queuePairs.count };
   }
 
   /** Whether the device is being removed (see {@link AdapterOptions.onRemoval}). */

@@ -330,6 +330,7 @@ export class CompletionQueue extends EventEmitter<ObjectEvents> {
     const result = this.#link.device.released
       ? { ...polled, status: NtStatus.STATUS_DEVICE_REMOVED }
       : polled;
+    this.#link.device.counters.completions += 1;
     record.onResult?.(result);
     if (this.#mode.kind === 'ndk') this.#backlog.push(result);
     if (record.settle) {

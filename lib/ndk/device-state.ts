@@ -22,6 +22,13 @@ export class DeviceState {
   readonly queuePairs = new Map<number, WeakRef<object>>();
   /** Completion queues by the id given to the addon at creation (`IBV_EVENT_CQ_ERR`). */
   readonly completionQueues = new Map<number, WeakRef<object>>();
+  /** What `adapter.stats()` reports, kept up to date as objects change (reading it is free). */
+  readonly counters = {
+    registeredRegions: 0,
+    registeredBytes: 0,
+    pendingRequests: 0,
+    completions: 0,
+  };
   #nextCqId = 1;
 
   /** An id for a new completion queue, unique on this adapter. */

@@ -10,6 +10,7 @@ import { types } from 'node:util';
 import { type MrHandle, NativeMrState, NativeResult, native } from '../native';
 import { NtStatus, ntSuccess } from '../status/nt-status';
 import { type CompletionPolicy, runsDeferred } from './completion-policy';
+import { type DeviceState } from './device-state';
 import { deregisterDeferred, registerDeferred } from './deferred-mr-requests';
 import { NdkMrFlags, verbsAccessFromNdkFlags } from './flags';
 import {
@@ -78,6 +79,7 @@ const INLINE = 0;
 interface RegionRecord {
   readonly handle: MrHandle;
   readonly deviceName: string;
+  readonly counters: DeviceState['counters'];
   length: number;
 }
 
@@ -108,7 +110,12 @@ export class MemoryRegion {
     this.#handle = handle;
     this.#link = link;
     this.#ref = link.siblings.add(this);
-    this.#record = { handle, deviceName: link.deviceName, length: 0 };
+    this.#record = {
+      handle,
+      deviceName: link.deviceName,
+      counters: link.device.counters,
+      length: 0,
+    };
     releaseWhenCollected(this, collectedRegionRelease(this.#record, link.siblings, this.#ref));
   }
 
@@ -332,7 +339,10 @@ export class MemoryRegion {
 
   #started(result: number, what: 'register' | 'deregister', syscall: string): Outcome {
     const outcome = fromNative(result, syscall);
-    if (outcome.status === NtStatus.STATUS_PENDING) this.#pending = what;
+    if (outcome.status === NtStatus.STATUS_PENDING) {
+      this.#pending = what;
+      this.#record.counters.pendingRequests += 1;
+    }
     return outcome;
   }
 
@@ -343,6 +353,7 @@ export class MemoryRegion {
     // The region's state follows what verbs did; the user hears of a removal.
     const outcome = this.#link.device.completion(completed);
     this.#pending = undefined;
+    this.#record.counters.pendingRequests -= 1;
     const waiting = this.#afterPending;
     this.#afterPending = [];
     process.nextTick(() => {
@@ -370,11 +381,13 @@ export class MemoryRegion {
   #nowRegistered(length: number): void {
     this.#registered = true;
     this.#record.length = length;
+    this.#record.counters.registeredRegions += 1;
+    this.#record.counters.registeredBytes += length;
   }
 
   #nowDeregistered(): void {
     this.#registered = false;
-    this.#record.length = 0;
+    forgetRegistration(this.#record);
   }
 
   // Close never fails. A deregistration that failed on the way (memory windows still bound, a
@@ -406,6 +419,13 @@ function byteLengthOf(memory: unknown): number | undefined {
     : undefined;
 }
 
+// The region's registration no longer counts in its adapter's stats.
+function forgetRegistration(record: RegionRecord): void {
+  record.counters.registeredRegions -= 1;
+  record.counters.registeredBytes -= record.length;
+  record.length = 0;
+}
+
 // Built outside the class so the closure cannot capture the region it releases.
 function collectedRegionRelease(record: RegionRecord, siblings: Children, ref: WeakRef<Closable>) {
   return {
@@ -416,6 +436,7 @@ function collectedRegionRelease(record: RegionRecord, siblings: Children, ref: W
         return;
       }
       warnCollected(`A registered memory region (${record.length} bytes on ${record.deviceName})`);
+      forgetRegistration(record);
       // Deferred: a collection must not block the event loop on a slow deregistration.
       const result = deregisterDeferred(record.handle, () => siblings.release(ref));
       if (result !== NativeResult.Pending) siblings.release(ref);

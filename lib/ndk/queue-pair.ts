@@ -336,6 +336,7 @@ export class QueuePair extends EventEmitter<ObjectEvents> {
       return outcome;
     }
     this.#outstanding += 1;
+    this.#link.device.counters.pendingRequests += 1;
     return SUCCESS;
   }
 
@@ -386,6 +387,7 @@ export class QueuePair extends EventEmitter<ObjectEvents> {
     }
     window[kBindPosted](region, posted[1]);
     this.#outstanding += 1;
+    this.#link.device.counters.pendingRequests += 1;
     return SUCCESS;
   }
 
@@ -417,6 +419,7 @@ export class QueuePair extends EventEmitter<ObjectEvents> {
     }
     window[kInvalidatePosted]();
     this.#outstanding += 1;
+    this.#link.device.counters.pendingRequests += 1;
     return SUCCESS;
   }
 
@@ -428,6 +431,7 @@ export class QueuePair extends EventEmitter<ObjectEvents> {
   /** @internal One of this queue pair's requests was polled from a completion queue. */
   [kRequestDone](): void {
     this.#outstanding -= 1;
+    this.#link.device.counters.pendingRequests -= 1;
     if (this.#outstanding === 0 && this.#whenIdle) {
       const idle = this.#whenIdle;
       this.#whenIdle = undefined;
