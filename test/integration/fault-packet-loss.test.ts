@@ -27,7 +27,7 @@ const WRITES = 1000;
 const SLOT = 512; // one packet each (path MTU 1024)
 const WINDOW = 8;
 const REVOKE_AFTER = 500;
-const PROBES_AFTER = [600, 700, 800, 900];
+const PROBES_AFTER = [600, 900];
 
 let devices: string[]; // rxe0 on veth0, rxe1 on veth1
 let local: Side; // rxe0, on veth0
