@@ -1,11 +1,12 @@
 /**
  * Teardown at every lifecycle stage, in a child process: whatever way it ends, it ends without a
- * crash and leaves no memory region behind in the kernel.
+ * crash and leaves no memory region behind in the kernel; killed, it leaves no object of any kind.
  */
 
 import { runChild } from '../support/child';
 import { requireDevices } from '../support/devices';
 import { allKernelMrs } from '../support/kernel';
+import { kernelObjectsOfTasks } from '../support/kernel-of-tasks';
 
 beforeAll(() => {
   requireDevices();
@@ -16,11 +17,9 @@ function tasksOf(stdout: string): number[] {
   return /ready ([\d,]+)/.exec(stdout)?.[1].split(',').map(Number) ?? [];
 }
 
-/** Runs the teardown child to `stage`; with `killWhenReady`, SIGKILLs it once it is ready. */
-async function runStage(stage: string, killWhenReady = false) {
-  const end = await runChild('teardown-child', [stage], {
-    killWhen: killWhenReady ? (stdout) => stdout.includes('ready ') : undefined,
-  });
+/** Runs the teardown child to `stage`, to its end. */
+async function runStage(stage: string) {
+  const end = await runChild('teardown-child', [stage]);
   return { ...end, tasks: tasksOf(end.stdout) };
 }
 
@@ -41,11 +40,19 @@ it.each([
   expect(leftBehind(end.tasks)).toBe(0);
 });
 
-it('a process killed with registered regions leaves nothing behind', async () => {
-  const end = await runStage('killed', true);
+it('a process killed with regions, queue pairs, completion queues and PDs leaves none of them behind', async () => {
+  // Counted just before the kill, so the check after it could tell.
+  let alive: ReturnType<typeof kernelObjectsOfTasks> | undefined;
+  const end = await runChild('teardown-child', ['killed'], {
+    killWhen: (stdout) => {
+      if (!stdout.includes('ready ')) return false;
+      alive = kernelObjectsOfTasks(tasksOf(stdout));
+      return true;
+    },
+  });
   expect(end.signal).toBe('SIGKILL');
-  expect(end.tasks.length).toBeGreaterThan(0);
-  expect(leftBehind(end.tasks)).toBe(0);
+  expect(alive).toEqual({ mr: 3, qp: 2, cq: 2, pd: 2 });
+  expect(kernelObjectsOfTasks(tasksOf(end.stdout))).toEqual({ mr: 0, qp: 0, cq: 0, pd: 0 });
 });
 
 it.each([

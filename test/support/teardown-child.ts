@@ -35,10 +35,19 @@ async function main(stage: string): Promise<void> {
     case 'throw-registered':
       ready();
       throw new Error('child fails with registrations alive');
-    case 'killed':
+    case 'killed': {
+      // Every kind of object, on both devices: a connected pair of queue pairs, their completion
+      // queues and protection domains, besides the registered regions.
+      const peer = await openAdapter(requireDevices()[1] ?? device);
+      const peerPd = await peer.createPd();
+      const qp = await pd.createQp(await adapter.createCq());
+      const peerQp = await peerPd.createQp(await peer.createCq());
+      await qp.connect(peerQp.localAddress());
+      await peerQp.connect(qp.localAddress());
       ready();
       setInterval(() => {}, 1000); // the parent sends SIGKILL
       break;
+    }
     case 'worker-terminated':
     case 'worker-terminated-pending': {
       // With '-pending', the worker is terminated right after issuing deferred deregistrations and

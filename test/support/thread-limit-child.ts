@@ -7,19 +7,12 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 
 import { NdkError, openAdapter } from '../../lib';
 import { requireDevices } from './devices';
+import { dropPrivileges, stepReporter } from './stepped-child';
 
-const UNPRIVILEGED = 65534; // nobody
-
-const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-
-async function report(step: string, facts: Record<string, unknown> = {}): Promise<void> {
-  console.log(JSON.stringify({ step, ...facts }));
-  await lines.next();
-}
+const report = stepReporter();
 
 async function main(): Promise<void> {
   // libuv's pool starts its threads on first use and aborts if it cannot: start them now.
@@ -29,9 +22,7 @@ async function main(): Promise<void> {
   const pd = await adapter.createPd();
   // 'auto': 16 MiB and more register on a request thread, smaller regions inline.
   const mr = await pd.createMr({ completionPolicy: 'auto' });
-  if (process.setgid === undefined || process.setuid === undefined) throw new Error('no setuid');
-  process.setgid(UNPRIVILEGED);
-  process.setuid(UNPRIVILEGED);
+  dropPrivileges();
 
   const refusal = await mr.register(new Uint8Array(16 << 20)).then(
     () => undefined,
