@@ -35,3 +35,11 @@ export { AUTO_INLINE_LIMIT_BYTES, type CompletionPolicy } from './ndk/completion
 export { allocate, pageSize, type RegistrableMemory } from './ndk/memory';
 export * from './ndk/functions';
 export { runInVm, type RunInVmOptions, type RunInVmResult } from './vm';
+export {
+  runHosts,
+  type HostResult,
+  type HostsRun,
+  type LinkConditions,
+  type RunHostsOptions,
+  type RunHostsResult,
+} from './vm';
