@@ -28,6 +28,14 @@ export {
 export { QueuePair, type QueuePairOptions } from './ndk/queue-pair';
 export { MemoryWindow } from './ndk/memory-window';
 export { type QpAddress } from './ndk/qp-address';
+export {
+  type ConnectOptions,
+  type GidChoice,
+  type GidEntry,
+  type GidFamily,
+  type GidType,
+  type PathMtu,
+} from './ndk/gid-choice';
 export { type NdkSge } from './ndk/work-request';
 export { type NdkResult, type NdkRequestType } from './ndk/work-result';
 export { NdkMrFlags } from './ndk/flags';

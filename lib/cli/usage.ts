@@ -37,7 +37,8 @@ Environment: NDK_VERBS_VM_ACCEL=kvm|tcg, NDK_VERBS_CACHE_DIR, NDK_VERBS_VM_KERNE
 /** Help for `ndk-verbs devices`. */
 export const DEVICES_USAGE = `Usage: ndk-verbs devices
 
-Lists the RDMA devices that libibverbs sees: name, node GUID, transport and port states.
+Lists the RDMA devices that libibverbs sees: name, node GUID, transport and port states, then the
+GID table of each port (index, GID, type: the gidIndex / gidFamily that queue pairs choose from).
 Exits 1 when there is none (try: ndk-verbs vm -- ndk-verbs devices).
 `;
 
@@ -47,7 +48,7 @@ export const MAIN_USAGE = `Usage: ndk-verbs <command> [options]
 Commands:
   vm [--hosts N] [--devices N] [--mem MB] [--timeout S] -- <command...>
                 run a command in a SoftRoCE VM with real rxe devices (or on N hosts)
-  devices       list the RDMA devices (name, node GUID, transport, ports)
+  devices       list the RDMA devices (name, node GUID, transport, ports, GID tables)
 
 Run 'ndk-verbs <command> --help' for details.
 `;
