@@ -9,7 +9,8 @@ function aligned(rows: readonly string[][], indent = ''): string {
   return rows
     .map(
       (r) =>
-        indent + r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '),
+        indent +
+        r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '),
     )
     .join('\n')
     .concat('\n');
@@ -51,10 +52,7 @@ export function formatGidTables(devices: readonly DeviceRow[]): string {
         return (
           heading +
           aligned(
-            [
-              ['INDEX', 'GID', 'TYPE'],
-              ...p.gids.map((g) => [String(g.index), g.gid, g.type]),
-            ],
+            [['INDEX', 'GID', 'TYPE'], ...p.gids.map((g) => [String(g.index), g.gid, g.type])],
             '  ',
           )
         );

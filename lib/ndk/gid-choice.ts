@@ -64,7 +64,12 @@ export interface RawGidEntry {
 
 /** Whether 16 GID bytes are an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`), RoCE's IPv4 form. */
 export function isIpv4Gid(gid: Uint8Array): boolean {
-  return gid.length === 16 && gid.subarray(0, 10).every((b) => b === 0) && gid[10] === 0xff && gid[11] === 0xff;
+  return (
+    gid.length === 16 &&
+    gid.subarray(0, 10).every((b) => b === 0) &&
+    gid[10] === 0xff &&
+    gid[11] === 0xff
+  );
 }
 
 /** The validated GID choice in `value`: `{}` for "the default", or the refusal. */
@@ -77,13 +82,19 @@ export function gidChoice(value: unknown): GidChoice | Outcome {
   if (gidIndex !== undefined && gidFamily !== undefined) {
     return refused(NtStatus.STATUS_INVALID_PARAMETER, 'give gidIndex or gidFamily, not both');
   }
-  if (gidIndex !== undefined && !(Number.isInteger(gidIndex) && (gidIndex as number) >= 0 && (gidIndex as number) <= 0xff)) {
+  if (
+    gidIndex !== undefined &&
+    !(Number.isInteger(gidIndex) && (gidIndex as number) >= 0 && (gidIndex as number) <= 0xff)
+  ) {
     return refused(NtStatus.STATUS_INVALID_PARAMETER, 'gidIndex must be an integer from 0 to 255');
   }
   if (gidFamily !== undefined && gidFamily !== 'ipv4' && gidFamily !== 'ipv6') {
     return refused(NtStatus.STATUS_INVALID_PARAMETER, "gidFamily must be 'ipv4' or 'ipv6'");
   }
-  return { gidIndex: gidIndex as number | undefined, gidFamily: gidFamily as GidFamily | undefined };
+  return {
+    gidIndex: gidIndex as number | undefined,
+    gidFamily: gidFamily as GidFamily | undefined,
+  };
 }
 
 const PATH_MTUS: readonly number[] = [256, 512, 1024, 2048, 4096];
@@ -94,7 +105,10 @@ export function connectOptions(value: unknown): (GidChoice & { pathMtu: PathMtu 
   if ('status' in choice) return choice;
   const pathMtu = (value as { pathMtu?: unknown } | undefined)?.pathMtu ?? 1024;
   if (!PATH_MTUS.includes(pathMtu as number)) {
-    return refused(NtStatus.STATUS_INVALID_PARAMETER, 'pathMtu must be 256, 512, 1024, 2048 or 4096');
+    return refused(
+      NtStatus.STATUS_INVALID_PARAMETER,
+      'pathMtu must be 256, 512, 1024, 2048 or 4096',
+    );
   }
   return { ...choice, pathMtu: pathMtu as PathMtu };
 }
@@ -114,7 +128,10 @@ export function chooseGidIndex(
 ): { index: number } | Outcome {
   if (choice.gidIndex !== undefined) {
     if (table.some((entry) => entry.index === choice.gidIndex)) return { index: choice.gidIndex };
-    return refused(NtStatus.STATUS_INVALID_PARAMETER, `the port has no GID at index ${choice.gidIndex}`);
+    return refused(
+      NtStatus.STATUS_INVALID_PARAMETER,
+      `the port has no GID at index ${choice.gidIndex}`,
+    );
   }
   const family = choice.gidFamily ?? 'ipv6';
   const ofFamily = table.filter((entry) => isIpv4Gid(entry.gid) === (family === 'ipv4'));

@@ -29,7 +29,8 @@ afterAll(() => pair?.remove());
 
 function report<T>(name: string): T {
   const found = peek<T>(name, pair.run.sharedDir);
-  if (found === undefined) throw new Error(`no ${name} report; the hosts printed:\n${pair.output()}`);
+  if (found === undefined)
+    throw new Error(`no ${name} report; the hosts printed:\n${pair.output()}`);
   return found;
 }
 

@@ -39,7 +39,10 @@ export function startPair(programs: [string, string], env: NodeJS.ProcessEnv = {
   });
   const run = runHosts({
     hosts: 2,
-    command: (host) => [process.execPath, path.join(__dirname, '..', 'guests', `${programs[host]}.js`)],
+    command: (host) => [
+      process.execPath,
+      path.join(__dirname, '..', 'guests', `${programs[host]}.js`),
+    ],
     env: { ...process.env, ...env },
     timeoutSeconds: PAIR_TIMEOUT_S,
     sharedDir,

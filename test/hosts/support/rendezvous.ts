@@ -18,7 +18,10 @@ function sharedDir(dir?: string): string {
 export function publish(name: string, value: unknown, dir?: string): void {
   const target = path.join(sharedDir(dir), `${name}.json`);
   const temporary = `${target}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
+  fs.writeFileSync(
+    temporary,
+    JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
+  );
   fs.renameSync(temporary, target);
 }
 
