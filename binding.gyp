@@ -21,12 +21,14 @@
         "native/memory_window.cc",
         "native/completion_queue.cc",
         "native/cq_event_thread.cc",
+        "native/device_event_thread.cc",
         "native/queue_pair.cc",
         "native/queue_pair_post.cc",
         "native/qp_destroy_threads.cc",
         "native/memory_block.cc",
         "native/util/backing_store_pin.cc",
-        "native/util/fork_exclusion.cc"
+        "native/util/fork_exclusion.cc",
+        "native/util/stoppable_thread.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: a completion that reaches an environment already

@@ -94,7 +94,8 @@ export const NativeMrState = {
 /** The functions the addon exports. Results are 0, an errno (> 0) or a {@link NativeResult}. */
 export interface NativeAddon {
   deviceList(): NativeDeviceInfo[];
-  deviceOpen(name: string): DeviceHandle | number;
+  /** `onEvent(type, element)`: one asynchronous event (see native/device_event_thread.h). */
+  deviceOpen(name: string, onEvent: (type: number, element: number) => void): DeviceHandle | number;
   deviceClose(device: DeviceHandle): number;
   /** `ibv_is_fork_initialized()`: libibverbs' fork support, as the kernel and the library report it. */
   forkSupport(): 'disabled' | 'enabled' | 'unneeded';
@@ -130,7 +131,8 @@ export interface NativeAddon {
   mrAddress(mr: MrHandle): bigint | null;
   mrState(mr: MrHandle): number;
   /** A CQ of `depth` entries; `onEvent()` runs on the JS thread after each event (once per arm). */
-  cqCreate(device: DeviceHandle, depth: number, onEvent: () => void): CqHandle | number;
+  /** `id` names the queue in `IBV_EVENT_CQ_ERR` events (its cq_context). */
+  cqCreate(device: DeviceHandle, depth: number, onEvent: () => void, id: number): CqHandle | number;
   /** `ibv_req_notify_cq`. */
   cqArm(cq: CqHandle, solicitedOnly: boolean): number;
   /** Up to `max` completions, {@link CQ_FIELDS} numbers each, or an errno / NativeResult. */
@@ -166,6 +168,8 @@ export interface NativeAddon {
   ): number;
   /** To the error state: outstanding requests flush. */
   qpToError(qp: QpHandle): number;
+  /** The QP number; asynchronous events name a queue pair by it. */
+  qpNumber(qp: QpHandle): number;
   /**
    * Error state, then `ibv_destroy_qp`, on a destroy thread of the addon (never the libuv pool,
    * whose threads fs, dns, crypto and zlib share): returns Pending and calls `done(errno)`

@@ -2,6 +2,9 @@
 // each verbs object add its functions to the exports (declared for TypeScript in lib/native.ts).
 #include <napi.h>
 
+#include <cstdlib>
+#include <mutex>
+
 #include "addon_data.h"
 #include "completion_queue.h"
 #include "device.h"
@@ -15,6 +18,11 @@
 namespace ndkv {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Before libibverbs initializes (the first device list): on hardware that disassociates a removed
+  // device, destroys then free what they can instead of failing with EIO forever. A value the user
+  // set stays.
+  static std::once_flag disassociateDestroy;
+  std::call_once(disassociateDestroy, [] { setenv("RDMAV_ALLOW_DISASSOC_DESTROY", "1", 0); });
   auto* data = new AddonData();
   env.SetInstanceData(data);
   env.AddCleanupHook(ReleaseEnvironment, data);

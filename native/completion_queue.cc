@@ -49,12 +49,16 @@ namespace {
 constexpr int kCqFields = 6;
 constexpr int kMaxPoll = 256;  // per call; JS calls again while it gets full batches
 
-// (device, depth, onEvent) → handle | errno | NativeResult. `onEvent()` is called on the JS thread
-// after each CQ event (once per arm).
+// (device, depth, onEvent, id) → handle | errno | NativeResult. `onEvent()` is called on the JS
+// thread after each CQ event (once per arm). `id` becomes the CQ's cq_context: the device's event
+// reader names the CQ of an IBV_EVENT_CQ_ERR by it.
 Napi::Value CreateCq(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& device = UnwrapHandle<DeviceBox>(info[0])->core;
-  if (!info[1].IsNumber() || !info[2].IsFunction()) return Napi::Number::New(env, kBadArgument);
+  if (!info[1].IsNumber() || !info[2].IsFunction() || !info[3].IsNumber()) {
+    return Napi::Number::New(env, kBadArgument);
+  }
+  auto id = static_cast<uintptr_t>(info[3].As<Napi::Number>().Uint32Value());
   int depth = info[1].As<Napi::Number>().Int32Value();
   if (depth < 1) return Napi::Number::New(env, kBadArgument);
   if (device->context == nullptr) return Napi::Number::New(env, kGone);
@@ -63,7 +67,7 @@ Napi::Value CreateCq(const Napi::CallbackInfo& info) {
   core->device = device;
   core->channel = ibv_create_comp_channel(device->context);
   if (core->channel == nullptr) return Napi::Number::New(env, errno != 0 ? errno : ENOMEM);
-  core->cq = ibv_create_cq(device->context, depth, nullptr, core->channel, 0);
+  core->cq = ibv_create_cq(device->context, depth, reinterpret_cast<void*>(id), core->channel, 0);
   if (core->cq == nullptr) {
     int err = errno != 0 ? errno : ENOMEM;
     core->Destroy();

@@ -2,14 +2,9 @@
 // event and tell JavaScript (see cq_event_thread.h).
 #include "cq_event_thread.h"
 
-#include <fcntl.h>
 #include <poll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <cerrno>
-#include <cstdint>
-#include <system_error>
 
 namespace ndkv {
 
@@ -31,38 +26,17 @@ std::unique_ptr<CqEventThread> CqEventThread::Start(Napi::Env env, Napi::Functio
                                                     ibv_comp_channel* channel, int* err) {
   std::unique_ptr<CqEventThread> self(new CqEventThread());
   self->channel_ = channel;
-  // Non-blocking, so a spurious wake-up makes ibv_get_cq_event fail with EAGAIN instead of hanging
-  // the thread where Stop() could not reach it.
-  int flags = fcntl(channel->fd, F_GETFL);
-  if (flags < 0 || fcntl(channel->fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-    *err = errno;
-    return nullptr;
-  }
-  self->stopFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (self->stopFd_ < 0) {
-    *err = errno;
-    return nullptr;
-  }
-  self->tsfn_.Start(env, onEvent, "ndk-verbs:cq");
-  try {
-    self->thread_ = std::thread([raw = self.get()] { raw->Run(); });
-  } catch (const std::system_error& e) {
-    self->tsfn_.Release();
-    self->stopped_ = true;
-    *err = e.code().value() != 0 ? e.code().value() : EAGAIN;
-    return nullptr;
-  }
+  *err = self->thread_.Start(env, onEvent, "ndk-verbs:cq", channel->fd,
+                             [raw = self.get()] { raw->Run(); });
+  if (*err != 0) return nullptr;
   return self;
 }
 
-CqEventThread::~CqEventThread() {
-  Stop();
-  if (stopFd_ >= 0) close(stopFd_);
-}
+CqEventThread::~CqEventThread() { Stop(); }
 
 void CqEventThread::Run() {
   for (;;) {
-    pollfd fds[2] = {{channel_->fd, POLLIN, 0}, {stopFd_, POLLIN, 0}};
+    pollfd fds[2] = {{channel_->fd, POLLIN, 0}, {thread_.StopFd(), POLLIN, 0}};
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       return;
@@ -78,23 +52,12 @@ void CqEventThread::Run() {
     // Acknowledged at once: ibv_destroy_cq waits for every event to be acknowledged.
     ibv_ack_cq_events(cq, 1);
     // napi_closing once the environment is shutting down: nobody is left to tell.
-    if (tsfn_.NonBlockingCall(CallOnEvent) != napi_ok) return;
+    if (thread_.Tsfn().NonBlockingCall(CallOnEvent) != napi_ok) return;
   }
 }
 
-void CqEventThread::Stop() {
-  if (stopped_) return;
-  stopped_ = true;
-  uint64_t one = 1;
-  if (write(stopFd_, &one, sizeof one) < 0) {
-    // An eventfd write only fails on counter overflow, which one write cannot reach.
-  }
-  if (thread_.joinable()) thread_.join();
-  tsfn_.Release();
-}
+void CqEventThread::Stop() { thread_.Stop(); }
 
-void CqEventThread::SetRef(Napi::Env env, bool ref) {
-  if (!stopped_) tsfn_.SetRef(env, ref);
-}
+void CqEventThread::SetRef(Napi::Env env, bool ref) { thread_.Tsfn().SetRef(env, ref); }
 
 }  // namespace ndkv

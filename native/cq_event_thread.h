@@ -7,9 +7,8 @@
 #include <napi.h>
 
 #include <memory>
-#include <thread>
 
-#include "util/tracked_tsfn.h"
+#include "util/stoppable_thread.h"
 
 namespace ndkv {
 
@@ -33,10 +32,7 @@ class CqEventThread {
   void Run();
 
   ibv_comp_channel* channel_ = nullptr;
-  int stopFd_ = -1;
-  TrackedTsfn tsfn_;
-  std::thread thread_;
-  bool stopped_ = false;
+  StoppableThread thread_;
 };
 
 }  // namespace ndkv

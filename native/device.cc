@@ -18,8 +18,14 @@
 
 namespace ndkv {
 
-DeviceCore::~DeviceCore() {
-  if (context != nullptr) ibv_close_device(context);
+DeviceCore::~DeviceCore() { CloseContext(); }
+
+int DeviceCore::CloseContext() {
+  if (events) events->Stop();
+  if (context == nullptr) return 0;
+  int err = ibv_close_device(context);
+  if (err == 0) context = nullptr;
+  return err;
 }
 
 bool DeviceCore::HasLivePds() {
@@ -163,14 +169,23 @@ Napi::Value ListDevices(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// (name) → handle | errno
+// (name, onEvent) → handle | errno. `onEvent(type, element)` is called on the JS thread for each
+// asynchronous event (see device_event_thread.h).
 Napi::Value OpenDevice(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "device name must be a string");
+  if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "onEvent must be a function");
   ibv_context* context = OpenByName(info[0].As<Napi::String>().Utf8Value());
   if (context == nullptr) return Napi::Number::New(env, errno);
   auto core = std::make_shared<DeviceCore>();
   core->context = context;
+  int err = 0;
+  core->events = DeviceEventThread::Start(env, info[1].As<Napi::Function>(), context,
+                                          context->device->dev_name, &err);
+  if (!core->events) {
+    core->CloseContext();
+    return Napi::Number::New(env, err);
+  }
   ibv_device_attr attr;
   core->supportsMemoryWindows = ibv_query_device(context, &attr) == 0 && attr.max_mw > 0;
   auto* data = AddonData::Of(env);
@@ -187,9 +202,7 @@ Napi::Value CloseDevice(const Napi::CallbackInfo& info) {
   // With protection domains alive, closing the context would let the kernel free their objects
   // under our handles: refuse like verbs refuses a PD with live regions.
   if (core->HasLivePds() || core->HasLiveCqs()) return Napi::Number::New(env, EBUSY);
-  int err = ibv_close_device(core->context);
-  if (err == 0) core->context = nullptr;
-  return Napi::Number::New(env, err);
+  return Napi::Number::New(env, core->CloseContext());
 }
 
 // () → "disabled" | "enabled" | "unneeded": libibverbs' fork support (ibv_is_fork_initialized).

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "device_event_thread.h"
 #include "util/tagged_handle.h"
 
 namespace ndkv {
@@ -24,7 +25,11 @@ struct DeviceCore {
   bool supportsMemoryWindows = false;
   std::vector<std::weak_ptr<PdCore>> pds;
   std::vector<std::weak_ptr<CqCore>> cqs;
+  // Reads the device's asynchronous events; stopped before the context is closed.
+  std::unique_ptr<DeviceEventThread> events;
   ~DeviceCore();
+  // Stops the event reader, then closes the context (once). ibv_close_device's result.
+  int CloseContext();
   bool HasLivePds();
   bool HasLiveCqs();
 };

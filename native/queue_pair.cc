@@ -301,6 +301,12 @@ Napi::Value QpToError(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, core->ToError());
 }
 
+// (qp) → the QP number (0 once destroyed): asynchronous events name a queue pair by it.
+Napi::Value QpNumber(const Napi::CallbackInfo& info) {
+  auto& core = UnwrapHandle<QpBox>(info[0])->core;
+  return Napi::Number::New(info.Env(), core->qp != nullptr ? core->qp->qp_num : 0);
+}
+
 // (qp, done) → Pending | NativeResult: error state, then ibv_destroy_qp, on a destroy thread of
 // this environment (never the libuv pool: see qp_destroy_threads.h); done(errno) runs later. Gone
 // once destroyed, Busy while a destroy is in flight.
@@ -332,6 +338,7 @@ void InitQueuePair(Napi::Env env, Napi::Object exports) {
   ExportFunction<QpLocalAddress>(env, exports, "qpLocalAddress");
   ExportFunction<QpConnect>(env, exports, "qpConnect");
   ExportFunction<QpToError>(env, exports, "qpToError");
+  ExportFunction<QpNumber>(env, exports, "qpNumber");
   ExportFunction<DestroyQp>(env, exports, "qpDestroy");
 }
 

@@ -90,10 +90,8 @@ void DestroyDeviceTree(DeviceCore& device) {
       pd->pd = nullptr;
     }
   }
-  if (device.context != nullptr) {
-    ibv_close_device(device.context);
-    device.context = nullptr;
-  }
+  device.CloseContext();
+  device.context = nullptr;  // even if verbs refused: nothing may reach into it any more
 }
 
 }  // namespace ndkv

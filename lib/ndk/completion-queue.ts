@@ -7,18 +7,23 @@
  * @packageDocumentation
  */
 
+import { EventEmitter } from 'node:events';
+
 import { CQ_FIELDS, type CqHandle, native } from '../native';
 import { NtStatus } from '../status/nt-status';
 import { wcStatusValue } from '../status/wc-status';
+import { type AdapterEventType, type ObjectEvents } from './adapter-events';
 import {
   kAdopt,
   kArm,
   kCancelFor,
   kCloseRank,
   kCreate,
+  kDeviceReleased,
   kDisown,
   kDrain,
   kHandle,
+  kObjectEvent,
   kOwner,
   kRequestClose,
   kRequestDone,
@@ -68,8 +73,11 @@ export type CqMode =
 const POLL_BATCH = 64;
 const WC_WR_FLUSH_ERR = wcStatusValue('IBV_WC_WR_FLUSH_ERR');
 
-/** A completion queue of an adapter; queue pairs complete their requests into it. */
-export class CompletionQueue {
+/**
+ * A completion queue of an adapter; queue pairs complete their requests into it. It emits
+ * `'event'` for the device's asynchronous events that name it (`IBV_EVENT_CQ_ERR`: an overrun).
+ */
+export class CompletionQueue extends EventEmitter<ObjectEvents> {
   /** How many completions it holds. */
   readonly depth: number;
   /** @internal A parent's `close()` closes completion queues last; see `Closable`. */
@@ -103,15 +111,21 @@ export class CompletionQueue {
     link: ChildLink,
     mode: CqMode,
     wake: { cq?: WeakRef<CompletionQueue> },
+    id: number,
   ) {
+    super();
     this.#handle = handle;
     this.depth = depth;
     this.#link = link;
     this.#mode = mode;
     this.#ref = link.siblings.add(this);
-    this.#life = new ParentLifecycle(() => {
+    link.device.completionQueues.set(id, new WeakRef(this));
+    this.#life = new ParentLifecycle(link.device, () => {
       forgetCollected(this);
-      const outcome = fromNative(native.cqDestroy(handle), 'ibv_destroy_cq', true);
+      link.device.completionQueues.delete(id);
+      const outcome = link.device.releaseOutcome(
+        fromNative(native.cqDestroy(handle), 'ibv_destroy_cq', true),
+      );
       warnIfCloseFailed('a completion queue', outcome);
       link.siblings.release(this.#ref);
     });
@@ -138,9 +152,10 @@ export class CompletionQueue {
         const cq = wake.cq?.deref();
         if (cq !== undefined) cq.#onEvent();
       });
-    const handle = native.cqCreate(device, depth, onEvent);
+    const id = link.device.nextCqId();
+    const handle = native.cqCreate(device, depth, onEvent, id);
     if (typeof handle === 'number') return fromNative(handle, 'ibv_create_cq');
-    return { ...SUCCESS, cq: new CompletionQueue(handle, depth, link, mode, wake) };
+    return { ...SUCCESS, cq: new CompletionQueue(handle, depth, link, mode, wake, id) };
   }
 
   /** Where the queue is in its life. */
@@ -200,9 +215,25 @@ export class CompletionQueue {
     this.#updateRef();
   }
 
+  /**
+   * @internal An asynchronous event names this queue. An overrun (`IBV_EVENT_CQ_ERR`) makes the
+   * queue unusable: an armed NDK notification completes with `STATUS_BUFFER_OVERFLOW`, as NDK's
+   * notification callback reports an overrun.
+   */
+  [kObjectEvent](type: AdapterEventType): void {
+    if (type === 'IBV_EVENT_CQ_ERR') this.#notifyUser(NtStatus.STATUS_BUFFER_OVERFLOW);
+    this.emit('event', { type });
+  }
+
+  /** @internal The device was removed: an armed NDK notification completes with STATUS_DEVICE_REMOVED. */
+  [kDeviceReleased](): void {
+    this.#notifyUser(NtStatus.STATUS_DEVICE_REMOVED);
+  }
+
   /** @internal `NdkArmCq`. */
   [kArm](type: unknown): Outcome {
-    if (!this.#life.isOpen) return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue is closed');
+    const gone = this.#link.device.refusal(this.#life.isOpen, 'the queue');
+    if (gone) return gone;
     if (this.#mode.kind !== 'ndk') {
       return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'this queue drains itself');
     }
@@ -262,13 +293,16 @@ export class CompletionQueue {
       this.#reap(); // what arrived between the poll and the arm raised no event
     }
     this.#updateRef();
-    if (this.#userArmed && this.#mode.kind === 'ndk') {
-      this.#userArmed = false;
-      const { notify, context } = this.#mode;
-      // On the next tick, outside the addon's call: a notification that throws is an ordinary uncaught
-      // exception, and the queue's state above is already consistent.
-      process.nextTick(() => notify(context, NtStatus.STATUS_SUCCESS));
-    }
+    this.#notifyUser(NtStatus.STATUS_SUCCESS);
+  }
+
+  // Completes the user's NdkArmCq, if armed. On the next tick, outside the addon's call: a
+  // notification that throws is an ordinary uncaught exception, and the queue's state is consistent.
+  #notifyUser(status: number): void {
+    if (!this.#userArmed || this.#mode.kind !== 'ndk') return;
+    this.#userArmed = false;
+    const { notify, context } = this.#mode;
+    process.nextTick(() => notify(context, status));
   }
 
   // Polls everything there is. Each request is accounted for once: its record leaves the map, its
@@ -291,7 +325,11 @@ export class CompletionQueue {
     this.#updateRef();
   }
 
-  #deliver(record: WorkRecord, result: NdkResult): void {
+  #deliver(record: WorkRecord, polled: NdkResult): void {
+    // A request still pending when the device's objects were released completes as removed.
+    const result = this.#link.device.released
+      ? { ...polled, status: NtStatus.STATUS_DEVICE_REMOVED }
+      : polled;
     record.onResult?.(result);
     if (this.#mode.kind === 'ndk') this.#backlog.push(result);
     if (record.settle) {

@@ -96,3 +96,12 @@ export const kBindCompleted = Symbol('ndk-verbs:bindCompleted');
 export const kInvalidatePosted = Symbol('ndk-verbs:invalidatePosted');
 /** @internal An invalidation completed. */
 export const kInvalidateCompleted = Symbol('ndk-verbs:invalidateCompleted');
+
+// ---- asynchronous events ----
+
+/** @internal The addon's event callback on the adapter: `(type, element) => void`. */
+export const kDeviceEvent = Symbol('ndk-verbs:deviceEvent');
+/** @internal An event that names this queue pair or completion queue: `(event) => void`. */
+export const kObjectEvent = Symbol('ndk-verbs:objectEvent');
+/** @internal The device was removed and its objects released: a completion queue's armed notification completes. */
+export const kDeviceReleased = Symbol('ndk-verbs:deviceReleased');

@@ -12,8 +12,9 @@
  */
 
 import { NtStatus } from '../status/nt-status';
+import { type DeviceState } from './device-state';
 import { kCloseRank, kRequestClose } from './internal';
-import { errorOf, type Outcome, PENDING, refused, SUCCESS } from './outcome';
+import { errorOf, type Outcome, PENDING, SUCCESS } from './outcome';
 
 /** Where an object is in its life. */
 export enum ObjectState {
@@ -21,7 +22,10 @@ export enum ObjectState {
   Open = 'open',
   /** `NdkCloseObject` / `close()` was called; waiting for a pending request or for children. */
   Closing = 'closing',
-  /** Released. Every call on it answers `STATUS_INVALID_HANDLE`. */
+  /**
+   * Released. Every call on it answers `STATUS_INVALID_HANDLE` (`STATUS_DEVICE_REMOVED` when it was
+   * released because its device was removed).
+   */
   Closed = 'closed',
 }
 
@@ -49,6 +53,8 @@ export interface ChildLink {
   readonly parent: object;
   /** The verbs device name, for warnings. */
   readonly deviceName: string;
+  /** Shared by every object of the adapter: removal, and the objects events name. */
+  readonly device: DeviceState;
   readonly siblings: Children;
 }
 
@@ -104,9 +110,11 @@ export class ParentLifecycle {
   #state = ObjectState.Open;
   #closed: Promise<void> | undefined;
   readonly #releaseNative: () => void;
+  readonly #device: DeviceState;
 
   /** `releaseNative` releases the verbs object; it never fails (problems become warnings). */
-  constructor(releaseNative: () => void) {
+  constructor(device: DeviceState, releaseNative: () => void) {
+    this.#device = device;
     this.#releaseNative = releaseNative;
   }
 
@@ -121,7 +129,7 @@ export class ParentLifecycle {
   /** `NdkCloseObject`: `STATUS_PENDING` until every child is closed. */
   requestClose(done: () => void): Outcome {
     if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the object is already closed');
+      return this.#device.closedRefusal('the object');
     }
     this.#state = ObjectState.Closing;
     if (this.children.count === 0) {

@@ -202,9 +202,8 @@ export class MemoryRegion {
 
   /** @internal `NdkGetLocalTokenFromMr` (`which` 0) / `NdkGetRemoteTokenFromMr` (`which` 1). */
   [kToken](which: 0 | 1): Outcome & { token?: number } {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory region is closed');
-    }
+    const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the memory region');
+    if (gone) return gone;
     const keys =
       this.#registered && this.#pending === undefined ? native.mrKeys(this.#handle) : null;
     if (keys === null) {
@@ -221,9 +220,8 @@ export class MemoryRegion {
    * it; `done` is then the last callback this region makes.
    */
   [kRequestClose](done: () => void): Outcome {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory region is already closed');
-    }
+    if (this.#state !== ObjectState.Open)
+      return this.#link.device.closedRefusal('the memory region');
     this.#state = ObjectState.Closing;
     if (this.#pending !== undefined) {
       this.#afterPending.push(() => {
@@ -295,9 +293,8 @@ export class MemoryRegion {
   // ---- internals ----
 
   #refuseRequest(): Outcome | undefined {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory region is closed');
-    }
+    const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the memory region');
+    if (gone) return gone;
     if (this.#pending !== undefined) {
       return refused(NtStatus.STATUS_DEVICE_BUSY, `a ${this.#pending} request is pending`);
     }
@@ -322,7 +319,7 @@ export class MemoryRegion {
   // the driver chose for it: rxe says EINVAL ("mr has mw's bound"), which the errno table alone
   // would call STATUS_INVALID_PARAMETER.
   #deregistration(result: number): Outcome {
-    const outcome = fromNative(result, 'ibv_dereg_mr');
+    const outcome = this.#link.device.releaseOutcome(fromNative(result, 'ibv_dereg_mr'));
     if (result > 0 && this.#boundWindows > 0) {
       return {
         ...outcome,
@@ -342,7 +339,9 @@ export class MemoryRegion {
   // A pending request finished. The state is already updated; the user's completion, then whatever
   // waited for it (a close), run on the next tick — outside the addon's callback, so a completion that
   // throws surfaces as an ordinary uncaught exception and the addon stays callable from its handler.
-  #complete(outcome: Outcome, done: OutcomeCallback): void {
+  #complete(completed: Outcome, done: OutcomeCallback): void {
+    // The region's state follows what verbs did; the user hears of a removal.
+    const outcome = this.#link.device.completion(completed);
     this.#pending = undefined;
     const waiting = this.#afterPending;
     this.#afterPending = [];

@@ -93,9 +93,8 @@ export class MemoryWindow {
 
   /** @internal Refuses a bind or invalidation the window's state does not allow. */
   [kRefuseRequest](kind: 'bind' | 'invalidate'): Outcome | undefined {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory window is closed');
-    }
+    const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the memory window');
+    if (gone) return gone;
     if (this.#pending !== undefined) {
       return refused(NtStatus.STATUS_DEVICE_BUSY, `a ${this.#pending} request is pending`);
     }
@@ -140,9 +139,8 @@ export class MemoryWindow {
 
   /** @internal `NdkGetRemoteTokenFromMw`: the window's token, only while bound. */
   [kToken](): Outcome & { token?: number } {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory window is closed');
-    }
+    const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the memory window');
+    if (gone) return gone;
     if (this.#binding?.complete !== true) {
       return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the window is not bound');
     }
@@ -161,10 +159,11 @@ export class MemoryWindow {
    * once; a bind or invalidation still pending completes through its queue pair (flushed or not).
    */
   [kRequestClose](_done: () => void): Outcome {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the memory window is already closed');
-    }
-    const outcome = fromNative(native.mwDealloc(this.#handle), 'ibv_dealloc_mw', true);
+    if (this.#state !== ObjectState.Open)
+      return this.#link.device.closedRefusal('the memory window');
+    const outcome = this.#link.device.releaseOutcome(
+      fromNative(native.mwDealloc(this.#handle), 'ibv_dealloc_mw', true),
+    );
     warnIfCloseFailed('a memory window', outcome);
     this.#state = ObjectState.Closed;
     this.#unbind();

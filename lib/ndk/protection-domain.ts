@@ -63,9 +63,11 @@ export class ProtectionDomain {
     this.#handle = handle;
     this.#link = link;
     this.#ref = link.siblings.add(this);
-    this.#life = new ParentLifecycle(() => {
+    this.#life = new ParentLifecycle(link.device, () => {
       forgetCollected(this);
-      const outcome = fromNative(native.pdDealloc(handle), 'ibv_dealloc_pd', true);
+      const outcome = link.device.releaseOutcome(
+        fromNative(native.pdDealloc(handle), 'ibv_dealloc_pd', true),
+      );
       warnIfCloseFailed('a protection domain', outcome);
       link.siblings.release(this.#ref);
     });
@@ -86,9 +88,8 @@ export class ProtectionDomain {
   [kCreateMr](fastRegister: unknown, options: unknown = {}): Outcome & { mr?: MemoryRegion } {
     const refusal = optionsRefusal(options);
     if (refusal) return refusal;
-    if (!this.#life.isOpen) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the protection domain is closed');
-    }
+    const gone = this.#link.device.refusal(this.#life.isOpen, 'the protection domain');
+    if (gone) return gone;
     if (typeof fastRegister !== 'boolean') {
       return refused(NtStatus.STATUS_INVALID_PARAMETER, 'fastRegister must be a boolean');
     }
@@ -110,6 +111,7 @@ export class ProtectionDomain {
     const mr = MemoryRegion[kCreate](handle, {
       parent: this,
       deviceName: this.#link.deviceName,
+      device: this.#link.device,
       policy: completionPolicy ?? this.#link.policy,
       mayBlock: this.#link.mayBlock,
       siblings: this.#life.children,
@@ -119,14 +121,14 @@ export class ProtectionDomain {
 
   /** @internal `NdkCreateMw`: a type 2 memory window, unbound. */
   [kCreateMw](): Outcome & { mw?: MemoryWindow } {
-    if (!this.#life.isOpen) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the protection domain is closed');
-    }
+    const gone = this.#link.device.refusal(this.#life.isOpen, 'the protection domain');
+    if (gone) return gone;
     const handle = native.mwAlloc(this.#handle);
     if (typeof handle === 'number') return fromNative(handle, 'ibv_alloc_mw');
     const mw = MemoryWindow[kCreate](handle, {
       parent: this,
       deviceName: this.#link.deviceName,
+      device: this.#link.device,
       siblings: this.#life.children,
     });
     return { ...SUCCESS, mw };
@@ -140,9 +142,8 @@ export class ProtectionDomain {
     receiveDepth: unknown,
     initiatorDepth: unknown,
   ): Outcome & { qp?: QueuePair } {
-    if (!this.#life.isOpen) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the protection domain is closed');
-    }
+    const gone = this.#link.device.refusal(this.#life.isOpen, 'the protection domain');
+    if (gone) return gone;
     for (const cq of [receiveCq, initiatorCq]) {
       if (!CompletionQueue.is(cq) || !cq[kUsable]) {
         return refused(NtStatus.STATUS_INVALID_HANDLE, 'not an open completion queue');
@@ -171,6 +172,7 @@ export class ProtectionDomain {
       {
         parent: this,
         deviceName: this.#link.deviceName,
+        device: this.#link.device,
         siblings: this.#life.children,
         queuePairs: this.#link.queuePairs,
       },

@@ -10,9 +10,12 @@
  * @packageDocumentation
  */
 
+import { EventEmitter } from 'node:events';
+
 import { NativeResult, NativeWorkOp, native, type QpHandle } from '../native';
 import { NdkError } from '../status/ndk-error';
 import { NtStatus, ntSuccess } from '../status/nt-status';
+import { type AdapterEventType, type ObjectEvents } from './adapter-events';
 import { type CompletionQueue } from './completion-queue';
 import { windowAccess } from './flags';
 import {
@@ -31,6 +34,7 @@ import {
   kInvalidateCompleted,
   kInvalidatePosted,
   kLocalAddress,
+  kObjectEvent,
   kOwner,
   kPost,
   kRefuseRequest,
@@ -85,13 +89,17 @@ export interface QueuePairOptions {
   readonly context?: unknown;
 }
 
-/** A reliable-connected queue pair of a protection domain. */
-export class QueuePair {
+/**
+ * A reliable-connected queue pair of a protection domain. It emits `'event'` for the device's
+ * asynchronous events that name it (`IBV_EVENT_QP_FATAL`, `IBV_EVENT_COMM_EST`, …).
+ */
+export class QueuePair extends EventEmitter<ObjectEvents> {
   /** The context given at creation, reported in every result of this queue pair. */
   readonly qpContext: unknown;
   /** @internal A parent's `close()` closes queue pairs after windows; see `Closable`. */
   readonly [kCloseRank] = 1;
   readonly #handle: QpHandle;
+  readonly #qpNumber: number;
 
   /**
    * Whether `value` is a real QueuePair: a brand check on its private state, so a look-alike (e.g.
@@ -122,8 +130,12 @@ export class QueuePair {
     initiatorCq: CompletionQueue,
     qpContext: unknown,
   ) {
+    super();
     this.#handle = handle;
     this.#link = link;
+    // Events name a queue pair by its number; a number is reused only after the destroy.
+    this.#qpNumber = native.qpNumber(handle);
+    link.device.queuePairs.set(this.#qpNumber, new WeakRef(this));
     this.#receiveCq = receiveCq;
     this.#initiatorCq = initiatorCq;
     this.qpContext = qpContext;
@@ -159,9 +171,8 @@ export class QueuePair {
 
   /** @internal `NdkGetQpAddress`: our address from the chosen GID (index 0 by default), for the peer. */
   [kLocalAddress](options?: unknown): Outcome & { address?: QpAddress } {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
-    }
+    const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the queue pair');
+    if (gone) return gone;
     const choice = gidChoice(options);
     if (isRefusal(choice)) return choice;
     const gid = choosesGid(choice) ? this.#chooseGid(choice) : { index: 0 };
@@ -181,9 +192,8 @@ export class QueuePair {
 
   /** @internal `NdkConnectQp`: connects to `peer`, INIT → RTR → RTS. */
   [kConnect](peer: unknown, options?: unknown): Outcome {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
-    }
+    const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the queue pair');
+    if (gone) return gone;
     if (this.#connected) {
       return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the queue pair is already connected');
     }
@@ -221,9 +231,8 @@ export class QueuePair {
     remoteToken?: unknown,
     settle?: (result: NdkResult) => void,
   ): Outcome {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
-    }
+    const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the queue pair');
+    if (gone) return gone;
     const local = localSlice(sgl);
     if (isRefusal(local)) return local;
     const rdma = type === 'write' || type === 'read';
@@ -342,6 +351,11 @@ export class QueuePair {
     return SUCCESS;
   }
 
+  /** @internal An asynchronous event of the device names this queue pair. */
+  [kObjectEvent](type: AdapterEventType): void {
+    this.emit('event', { type });
+  }
+
   /** @internal One of this queue pair's requests was polled from a completion queue. */
   [kRequestDone](): void {
     this.#outstanding -= 1;
@@ -358,9 +372,7 @@ export class QueuePair {
    * a native thread, and `done` is then the last callback.
    */
   [kRequestClose](done: () => void): Outcome {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is already closed');
-    }
+    if (this.#state !== ObjectState.Open) return this.#link.device.closedRefusal('the queue pair');
     this.#state = ObjectState.Closing;
     if (this.#outstanding === 0) {
       this.#destroy(done);
@@ -474,9 +486,8 @@ export class QueuePair {
   // What a bind and an invalidation check first: an open queue pair, and a real window whose state
   // allows the request.
   #windowFor(mw: unknown, kind: 'bind' | 'invalidate'): MemoryWindow | Outcome {
-    if (this.#state !== ObjectState.Open) {
-      return refused(NtStatus.STATUS_INVALID_HANDLE, 'the queue pair is closed');
-    }
+    const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the queue pair');
+    if (gone) return gone;
     if (!MemoryWindow.is(mw)) return refused(NtStatus.STATUS_INVALID_HANDLE, 'not a memory window');
     // A request for a window of another protection domain (or device) would reach verbs with a
     // token this queue pair cannot name: refused here, for an invalidation as for a bind.
@@ -539,8 +550,10 @@ export class QueuePair {
   // A failed destroy still closes the queue pair for the facade (a process warning says so); the
   // native side retries when the handle is collected or the environment ends.
   #destroyed(result: number): void {
-    const outcome = fromNative(result, 'ibv_destroy_qp', true);
+    const outcome = this.#link.device.releaseOutcome(fromNative(result, 'ibv_destroy_qp', true));
     warnIfCloseFailed('a queue pair', outcome);
+    const numbers = this.#link.device.queuePairs;
+    if (numbers.get(this.#qpNumber)?.deref() === this) numbers.delete(this.#qpNumber);
     this.#state = ObjectState.Closed;
     forgetCollected(this);
     releaseQp(this.#link, this.#ref, this.#cqRefs);

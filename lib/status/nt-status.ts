@@ -20,6 +20,11 @@ export const NtStatus = {
   STATUS_PENDING: 0x00000103,
   /** Warning severity, so a failure: the object is still in use (a region with windows bound). */
   STATUS_DEVICE_BUSY: 0x80000011,
+  /**
+   * Warning severity, so a failure: a completion queue overran (`IBV_EVENT_CQ_ERR`); NDK's CQ
+   * notification callback reports it with this status.
+   */
+  STATUS_BUFFER_OVERFLOW: 0x80000005,
   STATUS_UNSUCCESSFUL: 0xc0000001,
   STATUS_ACCESS_VIOLATION: 0xc0000005,
   STATUS_INVALID_HANDLE: 0xc0000008,

@@ -34,7 +34,10 @@ function handleOrThrow<T>(result: T | number, what: string): T {
 /** Opens the first required device and creates one unregistered region on it. */
 export function openNativeRegion(): NativeRegion {
   const [device] = requireDevices();
-  const deviceHandle: DeviceHandle = handleOrThrow(native.deviceOpen(device), 'deviceOpen');
+  const deviceHandle: DeviceHandle = handleOrThrow(
+    native.deviceOpen(device, () => undefined),
+    'deviceOpen',
+  );
   const pd: PdHandle = handleOrThrow(native.pdAlloc(deviceHandle), 'pdAlloc');
   const mr: MrHandle = handleOrThrow(native.mrCreate(pd), 'mrCreate');
   const results = new Map<number, number>();
