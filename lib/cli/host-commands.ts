@@ -10,7 +10,7 @@ function startsHost(argv: readonly string[], i: number): boolean {
  * Parses the per-host form of `ndk-verbs vm`: `--host 0 -- <command> --host 1 -- <command> …`.
  * A command runs to the next `--host <i> --` (so a command may have a `--host` argument of its
  * own, as long as it is not followed by a number and `--`). Every host from 0 to N-1 needs exactly
- * one command; N is `--hosts` when given, else the number of commands.
+ * one command; N is `--hosts` when given, else the highest index plus one.
  *
  * @param argv - The arguments from the first `--host` on.
  * @param hosts - The `--hosts` value, if one was given.
@@ -35,7 +35,7 @@ export function parseHostCommands(argv: readonly string[], hosts: number | undef
     commands.set(host, command);
     i = end;
   }
-  const count = hosts ?? commands.size;
+  const count = hosts ?? Math.max(...commands.keys()) + 1;
   if (count < HOSTS_RANGE.min || count > HOSTS_RANGE.max) {
     throw new UsageError(
       `the per-host form needs ${HOSTS_RANGE.min} to ${HOSTS_RANGE.max} hosts, not ${count}`,
