@@ -6,17 +6,13 @@
  * Run it with the server, see memory-server.ts.
  */
 
-import { NdkError, NdkMrFlags, openAdapter, type QpAddress } from '../lib';
-import { publish, waitFor } from './memory-server-rendezvous';
+import { NdkError, NdkMrFlags, type QpAddress } from '../lib';
+import { openHost, publish, waitFor } from './memory-server-host';
 
 async function main(): Promise<void> {
-  await using adapter = await openAdapter(process.env.NDK_VERBS_HOST_DEVICE ?? 'rxe2');
-  const pd = await adapter.createPd();
-  const qp = await pd.createQp(await adapter.createCq());
-
   const memory = Buffer.alloc(4096);
-  const mr = await pd.createMr();
-  await mr.register(memory, { flags: NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE });
+  const { adapter, qp, mr } = await openHost(memory, NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE);
+  await using _closed = adapter; // closes the region and the queue pair with it
 
   publish('client', { address: qp.localAddress({ gidFamily: 'ipv4' }) });
   const server = await waitFor<{ address: QpAddress; region: { address: string; token: number } }>(

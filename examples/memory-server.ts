@@ -8,26 +8,22 @@
  *                    --host 1 -- node dist/examples/memory-server-client.js
  */
 
-import { NdkMrFlags, openAdapter, type QpAddress } from '../lib';
-import { publish, waitFor } from './memory-server-rendezvous';
+import { NdkMrFlags, type QpAddress } from '../lib';
+import { openHost, publish, waitFor } from './memory-server-host';
 
 async function main(): Promise<void> {
-  // The rxe device on this host's NIC (rxe2 next to the veth pair's rxe0 and rxe1).
-  await using adapter = await openAdapter(process.env.NDK_VERBS_HOST_DEVICE ?? 'rxe2');
-  const pd = await adapter.createPd();
-  const qp = await pd.createQp(await adapter.createCq());
-
   const memory = Buffer.alloc(1 << 20);
-  const mr = await pd.createMr();
-  await mr.register(memory, {
-    flags: NdkMrFlags.NDK_MR_FLAG_ALLOW_REMOTE_WRITE | NdkMrFlags.NDK_MR_FLAG_ALLOW_REMOTE_READ,
-  });
+  const { adapter, qp, mr } = await openHost(
+    memory,
+    NdkMrFlags.NDK_MR_FLAG_ALLOW_REMOTE_WRITE | NdkMrFlags.NDK_MR_FLAG_ALLOW_REMOTE_READ,
+  );
+  await using _closed = adapter; // closes the region and the queue pair with it
 
   // The IPv4 RoCE v2 GID: what a peer on another host reaches. connect() then speaks from it too.
   const address = qp.localAddress({ gidFamily: 'ipv4' });
   publish('server', { address, region: { address: String(mr.address), token: mr.remoteToken } });
   await qp.connect((await waitFor<{ address: QpAddress }>('client')).address);
-  console.log(`serving 1 MiB at ${address.gid} (rkey ${mr.remoteToken})`);
+  console.log(`serving 1 MiB at ${String(address.gid)} (rkey ${mr.remoteToken})`);
 
   await waitFor('written');
   console.log(`the client wrote: "${memory.toString('utf8', 0, memory.indexOf(0))}"`);

@@ -88,7 +88,8 @@ namespace {
 constexpr uint8_t kPort = 1;
 constexpr uint8_t kGidIndex = 0;
 
-// The path MTU in bytes (the facade allows 256 to 4096, powers of two) as verbs' enum; 0 if not one.
+// The path MTU in bytes (the facade allows 256 to 4096, powers of two) as verbs' enum; 0 if not
+// one.
 ibv_mtu PathMtuOf(uint32_t bytes) {
   switch (bytes) {
     case 256:
@@ -276,8 +277,8 @@ Napi::Value QpConnect(const Napi::CallbackInfo& info) {
   if (core->Usable() == nullptr) return Napi::Number::New(env, kGone);
   if (core->qp->state != IBV_QPS_INIT) return Napi::Number::New(env, kWrongState);
   // info[4], the peer's port, is part of its address but not of ours: the path leaves from ours.
-  Path path{info[1].As<Napi::Buffer<uint8_t>>().Data(), core->port,
-            static_cast<uint8_t>(sgidIndex), mtu};
+  Path path{info[1].As<Napi::Buffer<uint8_t>>().Data(), core->port, static_cast<uint8_t>(sgidIndex),
+            mtu};
   uint32_t qpn = info[2].As<Napi::Number>().Uint32Value();
   uint32_t psn = info[3].As<Napi::Number>().Uint32Value();
   int err = ModifyToRtr(core->qp, path, qpn, psn);

@@ -93,7 +93,7 @@ export function gidChoice(value: unknown): GidChoice | Outcome {
   }
   return {
     gidIndex: gidIndex as number | undefined,
-    gidFamily: gidFamily as GidFamily | undefined,
+    gidFamily: gidFamily,
   };
 }
 

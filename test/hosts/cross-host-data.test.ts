@@ -14,7 +14,6 @@ import {
   WRITTEN_BYTE,
 } from './guests/data-plan';
 import { type Pair, startPair } from './support/pair';
-import { peek } from './support/rendezvous';
 
 const NOTHING_LEFT = { mr: 0, qp: 0, cq: 0, pd: 0 };
 let pair: Pair;
@@ -27,16 +26,10 @@ beforeAll(async () => {
 
 afterAll(() => pair?.remove());
 
-function report<T>(name: string): T {
-  const found = peek<T>(name, pair.run.sharedDir);
-  if (found === undefined)
-    throw new Error(`no ${name} report; the hosts printed:\n${pair.output()}`);
-  return found;
-}
+const report = <T>(name: string): T => pair.report<T>(name);
 
 test('both hosts exit 0', () => {
-  if (result.exitCode !== 0) throw new Error(`exit ${result.exitCode}; output:\n${pair.output()}`);
-  expect(result.hosts.map((h) => h.exitCode)).toEqual([0, 0]);
+  pair.expectSuccess(result, [0, 1]);
 });
 
 describe.each(PATH_MTUS)('a 64 MiB RDMA WRITE at path MTU %i', (pathMtu) => {

@@ -20,7 +20,7 @@ function sysfsGids(device: string, port: number): Array<[number, string, string]
   for (const name of fs.readdirSync(path.join(dir, 'gids'))) {
     const gid = fs.readFileSync(path.join(dir, 'gids', name), 'utf8').trim();
     if (gid === ZERO) continue;
-    let type = '';
+    let type: string;
     try {
       type = fs.readFileSync(path.join(dir, 'gid_attrs', 'types', name), 'utf8').trim();
     } catch {

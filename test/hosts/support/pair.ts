@@ -8,13 +8,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { type HostsRun, runHosts } from '../../../lib';
+import { type HostsRun, type RunHostsResult, runHosts } from '../../../lib';
+import { peek } from './rendezvous';
 
 /** A running pair and what it has printed so far. */
 export interface Pair {
   readonly run: HostsRun;
   /** Both hosts' stdout and stderr, prefixed with `[host i]`. */
   output(): string;
+  /** What the hosts published as `<name>.json`; throws with their output when it is missing. */
+  report<T>(name: string): T;
+  /** Checks that the run and each host in `hosts` exited 0 (the output is in the failure). */
+  expectSuccess(result: RunHostsResult, hosts: readonly number[]): void;
   /** Removes the shared directory. */
   remove(): void;
 }
@@ -52,6 +57,16 @@ export function startPair(programs: [string, string], env: NodeJS.ProcessEnv = {
   return {
     run,
     output: () => text,
+    report<T>(name: string): T {
+      const found = peek<T>(name, sharedDir);
+      if (found === undefined) throw new Error(`no ${name} report; the hosts printed:\n${text}`);
+      return found;
+    },
+    expectSuccess(result: RunHostsResult, hosts: readonly number[]): void {
+      if (result.exitCode !== 0) throw new Error(`exit ${result.exitCode}; output:\n${text}`);
+      for (const host of hosts)
+        expect(result.hosts[host]).toMatchObject({ exitCode: 0, killed: false });
+    },
     remove: () => fs.rmSync(sharedDir, { recursive: true, force: true }),
   };
 }
