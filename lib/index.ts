@@ -14,9 +14,20 @@ export { diagnostics, type Diagnostics, type ForkSupport } from './diagnostics';
 export {
   Adapter,
   openAdapter,
+  type AdapterEvent,
+  type AdapterEvents,
   type AdapterOptions,
   type CompletionQueueOptions,
+  type PortEvent,
 } from './ndk/adapter';
+export {
+  ADAPTER_EVENT_CHANNEL,
+  VERBS_EVENT_TYPES,
+  type AdapterEventMessage,
+  type AdapterEventType,
+  type ObjectEvent,
+  type ObjectEvents,
+} from './ndk/adapter-events';
 export { ProtectionDomain } from './ndk/protection-domain';
 export { MemoryRegion, type MemoryRegionOptions, type RegisterOptions } from './ndk/memory-region';
 export { ObjectState } from './ndk/lifecycle';
@@ -25,7 +36,7 @@ export {
   NdkCqNotifyType,
   type NdkCqNotificationCallback,
 } from './ndk/completion-queue';
-export { QueuePair, type QueuePairOptions } from './ndk/queue-pair';
+export { QueuePair, type QueuePairOptions, type QueuePairRetryOptions } from './ndk/queue-pair';
 export { MemoryWindow } from './ndk/memory-window';
 export { type QpAddress } from './ndk/qp-address';
 export {

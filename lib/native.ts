@@ -141,13 +141,19 @@ export interface NativeAddon {
   cqRef(cq: CqHandle, ref: boolean): void;
   /** Stops the waiter thread, destroys the CQ; EBUSY while queue pairs use it. */
   cqDestroy(cq: CqHandle): number;
-  /** An RC queue pair in INIT: receives may be posted before it connects. */
+  /**
+   * An RC queue pair in INIT: receives may be posted before it connects. The retry count (0–6),
+   * RNR retry count (0–7) and timeout exponent (0–31) are kept for its connect (RTS).
+   */
   qpCreate(
     pd: PdHandle,
     recvCq: CqHandle,
     sendCq: CqHandle,
     recvDepth: number,
     sendDepth: number,
+    retryCount: number,
+    rnrRetryCount: number,
+    timeoutExponent: number,
   ): QpHandle | number;
   /** The valid GID table entries of the queue pair's port. */
   qpGidTable(qp: QpHandle): NativeGidEntry[] | number;

@@ -156,20 +156,31 @@ int ModifyToRtr(ibv_qp* qp, const Path& path, uint32_t qpn, uint32_t psn) {
                            IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER);
 }
 
-int ModifyToRts(ibv_qp* qp, uint32_t psn) {
+// The retry settings are the queue pair's own (QueuePairRetryOptions in lib/ndk/queue-pair.ts
+// says what each means in time). retry_cnt stops at 6: rxe takes 7 as "retry forever".
+int ModifyToRts(const QpCore& core) {
   ibv_qp_attr attr = {};
   attr.qp_state = IBV_QPS_RTS;
-  attr.timeout = 14;  // 4.096 µs × 2^14 ≈ 67 ms per try
-  attr.retry_cnt = 7;
-  attr.rnr_retry = 7;  // a receive not yet posted is waited for, not an error
-  attr.sq_psn = psn;
+  attr.timeout = core.timeoutExponent;  // 4.096 µs × 2^n per try; 0: never times out
+  attr.retry_cnt = core.retryCount;
+  attr.rnr_retry = core.rnrRetryCount;  // 7: a receive not yet posted is waited for forever
+  attr.sq_psn = core.psn;
   attr.max_rd_atomic = 1;
-  return ibv_modify_qp(qp, &attr,
+  return ibv_modify_qp(core.qp, &attr,
                        IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
                            IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
 }
 
-// (pd, recvCq, sendCq, recvDepth, sendDepth) → handle | errno | NativeResult: an RC QP in RESET.
+// Argument `index` as an integer from 0 to `max`, or -1.
+int SmallIntArgument(const Napi::CallbackInfo& info, size_t index, int max) {
+  if (!info[index].IsNumber()) return -1;
+  double value = info[index].As<Napi::Number>().DoubleValue();
+  if (!(value >= 0 && value <= max) || value != static_cast<int>(value)) return -1;
+  return static_cast<int>(value);
+}
+
+// (pd, recvCq, sendCq, recvDepth, sendDepth, retryCount, rnrRetryCount, timeoutExponent)
+// → handle | errno | NativeResult: an RC QP in INIT.
 Napi::Value CreateQp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& pd = UnwrapHandle<PdBox>(info[0])->core;
@@ -179,6 +190,12 @@ Napi::Value CreateQp(const Napi::CallbackInfo& info) {
   int recvDepth = info[3].As<Napi::Number>().Int32Value();
   int sendDepth = info[4].As<Napi::Number>().Int32Value();
   if (recvDepth < 1 || sendDepth < 1) return Napi::Number::New(env, kBadArgument);
+  int retryCount = SmallIntArgument(info, 5, 6);
+  int rnrRetryCount = SmallIntArgument(info, 6, 7);
+  int timeoutExponent = SmallIntArgument(info, 7, 31);
+  if (retryCount < 0 || rnrRetryCount < 0 || timeoutExponent < 0) {
+    return Napi::Number::New(env, kBadArgument);
+  }
   if (pd->pd == nullptr || recvCq->cq == nullptr || sendCq->cq == nullptr) {
     return Napi::Number::New(env, kGone);
   }
@@ -209,6 +226,9 @@ Napi::Value CreateQp(const Napi::CallbackInfo& info) {
   core->qp = qp;
   core->psn = RandomPsn();
   core->port = kPort;
+  core->retryCount = static_cast<uint8_t>(retryCount);
+  core->rnrRetryCount = static_cast<uint8_t>(rnrRetryCount);
+  core->timeoutExponent = static_cast<uint8_t>(timeoutExponent);
   core->pd = pd;
   core->recvCq = recvCq;
   core->sendCq = sendCq;
@@ -282,7 +302,7 @@ Napi::Value QpConnect(const Napi::CallbackInfo& info) {
   uint32_t qpn = info[2].As<Napi::Number>().Uint32Value();
   uint32_t psn = info[3].As<Napi::Number>().Uint32Value();
   int err = ModifyToRtr(core->qp, path, qpn, psn);
-  if (err == 0) err = ModifyToRts(core->qp, core->psn);
+  if (err == 0) err = ModifyToRts(*core);
   // Half-connected is no use to anyone: back to INIT (through RESET, the only way back) so a
   // corrected connect may be tried again.
   if (err != 0) {

@@ -25,6 +25,10 @@ struct QpCore {
   bool destroying = false;  // a deferred destroy owns `qp`: nothing else may reach verbs with it
   uint32_t psn = 0;         // our initial packet sequence number, told to the peer
   uint8_t port = 1;
+  // Given at creation, applied at connect (RTS): ibv_qp_attr's retry_cnt, rnr_retry, timeout.
+  uint8_t retryCount = 6;
+  uint8_t rnrRetryCount = 7;
+  uint8_t timeoutExponent = 14;
   std::shared_ptr<PdCore> pd;
   std::shared_ptr<CqCore> recvCq;
   std::shared_ptr<CqCore> sendCq;

@@ -381,6 +381,8 @@ export class MemoryRegion {
   // device error) is reported as a warning; the native handle keeps the registration and releases
   // it when it is collected or when the environment ends.
   #nowClosed(deregistration: Outcome = SUCCESS): void {
+    // Once the removed device's objects are released, its context's close frees what is left.
+    if (this.#link.device.released) deregistration = SUCCESS;
     warnIfCloseFailed(
       `a memory region on ${this.#record.deviceName}`,
       deregistration,

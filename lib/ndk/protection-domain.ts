@@ -32,8 +32,16 @@ import {
 } from './lifecycle';
 import { MemoryRegion, type MemoryRegionOptions } from './memory-region';
 import { MemoryWindow } from './memory-window';
-import { errorOf, fromNative, optionsRefusal, type Outcome, refused, SUCCESS } from './outcome';
-import { QueuePair, type QueuePairOptions } from './queue-pair';
+import {
+  errorOf,
+  fromNative,
+  isRefusal,
+  optionsRefusal,
+  type Outcome,
+  refused,
+  SUCCESS,
+} from './outcome';
+import { QueuePair, type QueuePairOptions, retrySettings } from './queue-pair';
 
 /** @internal What a protection domain learns from its adapter. */
 export interface ProtectionDomainLink extends ChildLink {
@@ -141,6 +149,7 @@ export class ProtectionDomain {
     qpContext: unknown,
     receiveDepth: unknown,
     initiatorDepth: unknown,
+    retryOptions?: unknown,
   ): Outcome & { qp?: QueuePair } {
     const gone = this.#link.device.refusal(this.#life.isOpen, 'the protection domain');
     if (gone) return gone;
@@ -157,6 +166,8 @@ export class ProtectionDomain {
         return refused(NtStatus.STATUS_INVALID_PARAMETER, 'queue depths must be 1 to 16384');
       }
     }
+    const retry = retrySettings(retryOptions);
+    if (isRefusal(retry)) return retry;
     const rcq = receiveCq as CompletionQueue;
     const icq = initiatorCq as CompletionQueue;
     const handle = native.qpCreate(
@@ -165,6 +176,9 @@ export class ProtectionDomain {
       icq[kHandle],
       receiveDepth as number,
       initiatorDepth as number,
+      retry.retryCount,
+      retry.rnrRetryCount,
+      retry.timeoutExponent,
     );
     if (typeof handle === 'number') return fromNative(handle, 'ibv_create_qp');
     const qp = QueuePair[kCreate](
@@ -214,6 +228,7 @@ export class ProtectionDomain {
       options.context,
       options.receiveDepth ?? 16,
       options.initiatorDepth ?? 16,
+      options,
     );
     return outcome.qp ? Promise.resolve(outcome.qp) : Promise.reject(errorOf(outcome));
   }

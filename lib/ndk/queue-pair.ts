@@ -77,8 +77,111 @@ export interface QueuePairLink extends ChildLink {
   readonly queuePairs: { count: number };
 }
 
-/** Options of `pd.createQp()`. */
-export interface QueuePairOptions {
+/**
+ * How long a queue pair keeps trying before a request fails: read once, when the queue pair is
+ * created, and applied when it connects. `pd.createQp()` takes them among its options,
+ * `NdkCreateQp` as its last argument. A value out of range is refused
+ * (`STATUS_INVALID_PARAMETER`); an absent one takes its default.
+ *
+ * The times below are those of rxe in Debian's 6.1 kernel (`drivers/infiniband/sw/rxe`, 250 kernel
+ * ticks a second, so one tick is 4 ms); an RNIC does the same in hardware, with its own rounding.
+ */
+export interface QueuePairRetryOptions {
+  /**
+   * How many times an unacknowledged request is sent again before it completes with
+   * `STATUS_IO_TIMEOUT` (`IBV_WC_RETRY_EXC_ERR`): an integer from 0 to 6, default 6.
+   *
+   * Each try waits one local ACK timeout ({@link timeoutExponent}), so a request to a peer that is
+   * gone fails after about (retryCount + 1) × that timeout: 7 × 64 ms ≈ 0.45 s with the defaults,
+   * 7 × 8,796 s ≈ 17 h at most (exponent 31). Any acknowledgement from the peer starts the count
+   * again, so a lossy but live link fails a request only after retryCount + 1 timeouts in a row
+   * without one.
+   *
+   * 7 is refused: verbs defines it as 7 retries, but rxe never counts a 7 down and retries
+   * forever, so a dead peer would leave requests waiting for ever. 0 to 6 mean the same on every
+   * device.
+   */
+  readonly retryCount?: number;
+  /**
+   * How many times a SEND that finds no receive posted at the peer (an RNR NAK) is sent again
+   * before it completes with `STATUS_IO_TIMEOUT` (`IBV_WC_RNR_RETRY_EXC_ERR`): an integer from 0
+   * to 7, default 7, which means wait for ever for the peer to post a receive (verbs and rxe
+   * agree on that).
+   *
+   * The wait between tries is the one the peer's NAK asks for: an ndk-verbs queue pair asks for
+   * 0.64 ms, which rxe rounds up to one kernel tick (4 ms). n retries thus give up after about
+   * (n + 1) × (4 ms + a round trip). RDMA writes and reads never meet an RNR NAK.
+   *
+   * On rxe the ACK timer keeps running while a SEND waits for a receive, and each expiry counts
+   * against {@link retryCount}: there a SEND waits at most (retryCount + 1) ACK timeouts (0.45 s
+   * with the defaults), then fails with `STATUS_IO_TIMEOUT` (`IBV_WC_RETRY_EXC_ERR`), even with
+   * rnrRetryCount 7. Post receives before the peer sends, or raise {@link timeoutExponent}.
+   */
+  readonly rnrRetryCount?: number;
+  /**
+   * The local ACK timeout, how long one try waits for the peer's acknowledgement: 4.096 µs ×
+   * 2^timeoutExponent, an integer from 0 to 31, default 14 (67 ms; rxe counts it in whole ticks,
+   * rounding down, and never less than one: 64 ms). 11 is 8.4 ms, 20 is 4.3 s, 31 is 2.4 hours;
+   * 1 to 10 are all one tick (4 ms) on rxe.
+   *
+   * 0 means no timeout: verbs defines it as infinite, and rxe then arms no retransmission timer
+   * at all, so a lost packet is never sent again and a request to a dead peer waits for ever,
+   * whatever {@link retryCount} says.
+   */
+  readonly timeoutExponent?: number;
+}
+
+/** @internal The retry settings, validated, with their defaults filled in. */
+export interface QueuePairRetrySettings {
+  readonly retryCount: number;
+  readonly rnrRetryCount: number;
+  readonly timeoutExponent: number;
+}
+
+/** The defaults of {@link QueuePairRetryOptions}. */
+const RETRY_DEFAULTS: QueuePairRetrySettings = Object.freeze({
+  retryCount: 6,
+  rnrRetryCount: 7,
+  timeoutExponent: 14,
+});
+
+/** Each retry option's largest value (the smallest is 0). */
+const RETRY_LIMITS: Readonly<Record<keyof QueuePairRetrySettings, number>> = {
+  retryCount: 6,
+  rnrRetryCount: 7,
+  timeoutExponent: 31,
+};
+
+/**
+ * @internal The retry settings of `options` (an object, or undefined for the defaults), or the
+ * refusal of the first option out of range.
+ */
+export function retrySettings(options: unknown): QueuePairRetrySettings | Outcome {
+  if (options === undefined) return RETRY_DEFAULTS;
+  if (typeof options !== 'object' || options === null) {
+    return refused(NtStatus.STATUS_INVALID_PARAMETER, 'options must be an object');
+  }
+  const given = options as QueuePairRetryOptions;
+  const settings = { ...RETRY_DEFAULTS };
+  for (const key of Object.keys(RETRY_LIMITS) as Array<keyof QueuePairRetrySettings>) {
+    const value: unknown = given[key];
+    if (value === undefined) continue;
+    const max = RETRY_LIMITS[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+      const why =
+        key === 'retryCount' ? ' (7, which rxe takes as "retry forever", is refused)' : '';
+      return refused(
+        NtStatus.STATUS_INVALID_PARAMETER,
+        `${key} must be an integer from 0 to ${max}${why}`,
+      );
+    }
+    settings[key] = value;
+  }
+  return settings;
+}
+
+/** Options of `pd.createQp()`, its retry options included. */
+export interface QueuePairOptions extends QueuePairRetryOptions {
   /** Where receives complete; default: the same queue as the initiator requests. */
   readonly receiveCq?: CompletionQueue;
   /** Outstanding receives; default 16. */

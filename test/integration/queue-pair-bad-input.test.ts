@@ -31,6 +31,7 @@ import {
   type BadValueRow,
   badPeerAddresses,
   badRemoteAddresses,
+  badRetryOptions,
   badTokens,
   malformedSgls,
   notCounts,
@@ -204,6 +205,14 @@ const createQpRows: RefusalRow[] = [
     call: (_c: AnyCompletion, out: NdkOut<never>) =>
       NdkCreateQp(f.local.pd, f.local.cq, f.local.cq, null, 4, 4, bad(completion()), null, out),
   })),
+  ...[...pick(notObjects, 'null', 'number', 'string'), ...rowsOf(badRetryOptions)].map(
+    ([label, options]) => ({
+      name: `NdkCreateQp(retryOptions ${label})`,
+      expected: STATUS_INVALID_PARAMETER,
+      call: (c: AnyCompletion, out: NdkOut<never>) =>
+        NdkCreateQp(f.local.pd, f.local.cq, f.local.cq, null, 4, 4, c, null, out, bad(options())),
+    }),
+  ),
   ...rowsOf(notOuts).map(([label, out]) => ({
     name: `NdkCreateQp(out ${label})`,
     expected: STATUS_INVALID_PARAMETER,
@@ -382,6 +391,14 @@ describe('the promise API', () => {
             STATUS_INVALID_PARAMETER,
           ] as const,
       ),
+    ),
+    ...rowsOf(badRetryOptions).map(
+      ([label, options]) =>
+        [
+          `pd.createQp(cq, ${label})`,
+          () => f.local.pd.createQp(f.local.cq, bad(options())),
+          STATUS_INVALID_PARAMETER,
+        ] as const,
     ),
     ...rowsOf(badPeerAddresses(validPeer)).map(
       ([label, peer]) =>

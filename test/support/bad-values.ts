@@ -118,6 +118,31 @@ export const badOptions = {
   numericPolicy: value('{ completionPolicy: 1 }', () => ({ completionPolicy: 1 })),
 } satisfies BadValueTable;
 
+/**
+ * Queue-pair retry options (`retryCount` 0–6, `rnrRetryCount` 0–7, `timeoutExponent` 0–31) that
+ * are refused: one option out of its range or no integer; `make()` gives the options object.
+ */
+export const badRetryOptions = {
+  retryCountSeven: value('{ retryCount: 7 } (retry forever on rxe)', () => ({ retryCount: 7 })),
+  retryCountMinusOne: value('{ retryCount: -1 }', () => ({ retryCount: -1 })),
+  retryCountFraction: value('{ retryCount: 2.5 }', () => ({ retryCount: 2.5 })),
+  retryCountString: value("{ retryCount: '3' }", () => ({ retryCount: '3' })),
+  retryCountNull: value('{ retryCount: null }', () => ({ retryCount: null })),
+  rnrRetryCountEight: value('{ rnrRetryCount: 8 }', () => ({ rnrRetryCount: 8 })),
+  rnrRetryCountMinusOne: value('{ rnrRetryCount: -1 }', () => ({ rnrRetryCount: -1 })),
+  rnrRetryCountNaN: value('{ rnrRetryCount: NaN }', () => ({ rnrRetryCount: NaN })),
+  rnrRetryCountBigint: value('{ rnrRetryCount: 3n }', () => ({ rnrRetryCount: 3n })),
+  timeoutExponent32: value('{ timeoutExponent: 32 }', () => ({ timeoutExponent: 32 })),
+  timeoutExponentMinusOne: value('{ timeoutExponent: -1 }', () => ({ timeoutExponent: -1 })),
+  timeoutExponentFraction: value('{ timeoutExponent: 14.5 }', () => ({ timeoutExponent: 14.5 })),
+  timeoutExponentInfinity: value('{ timeoutExponent: Infinity }', () => ({
+    timeoutExponent: Infinity,
+  })),
+  timeoutExponent2To32: value('{ timeoutExponent: 2^32 + 14 }', () => ({
+    timeoutExponent: 2 ** 32 + 14,
+  })),
+} satisfies BadValueTable;
+
 /** Device names `NdkOpenAdapter` refuses as parameters (not as unknown devices). */
 export const badDeviceNames = {
   null: constant('null', null),

@@ -22,7 +22,8 @@ import { type NdkCloseCompletion, type NdkObject } from './types';
  * for an open object: `STATUS_SUCCESS` (closed now) or `STATUS_PENDING` (waiting for a pending
  * request, a deferred deregistration, a queue pair's destroy, which always runs off the event
  * loop, or — for a parent — for its children to be closed); `closeCompletion` is then the last
- * callback the object makes.
+ * callback the object makes. An object that ndk-verbs released because its device was removed is
+ * closed already: `STATUS_SUCCESS`.
  * @returns `STATUS_INVALID_HANDLE` for anything that is not an open ndk-verbs object,
  *   `STATUS_INVALID_PARAMETER` when `closeCompletion` is not a function.
  */
@@ -34,7 +35,9 @@ export function NdkCloseObject<Context>(
   return guarded(() => {
     if (!isNdkObject(object)) return NtStatus.STATUS_INVALID_HANDLE;
     if (typeof closeCompletion !== 'function') return NtStatus.STATUS_INVALID_PARAMETER;
-    return object[kRequestClose](() => closeCompletion(requestContext as Context)).status;
+    const status = object[kRequestClose](() => closeCompletion(requestContext as Context)).status;
+    // Released with its removed device: closed already, as the caller asks.
+    return status === NtStatus.STATUS_DEVICE_REMOVED ? NtStatus.STATUS_SUCCESS : status;
   });
 }
 

@@ -13,7 +13,7 @@ import { type MemoryRegion, type MemoryRegionOptions } from '../memory-region';
 import { type MemoryWindow } from '../memory-window';
 import { guarded } from '../outcome';
 import { ProtectionDomain } from '../protection-domain';
-import { type QueuePair } from '../queue-pair';
+import { type QueuePair, type QueuePairRetryOptions } from '../queue-pair';
 import { isCreateCallable, type NdkCreateCompletion, type NdkOut } from './types';
 
 const { STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } = NtStatus;
@@ -63,9 +63,11 @@ export function NdkCreateMw(
 /**
  * Creates a reliable-connected queue pair into `out.value`: receives complete into `receiveCq`,
  * writes, reads and sends into `initiatorCq` (may be the same queue). One scatter/gather entry per
- * request.
+ * request. `retryOptions`, an ndk-verbs addition NDK does not have, says how long its requests
+ * keep trying before they fail (see {@link QueuePairRetryOptions}; absent, the defaults).
  * @returns `STATUS_SUCCESS`; `STATUS_INVALID_HANDLE` (closed or foreign PD or CQ);
- *   `STATUS_INVALID_PARAMETER`; `STATUS_INSUFFICIENT_RESOURCES`.
+ *   `STATUS_INVALID_PARAMETER` (also for `retryOptions` not an object, or a value out of range);
+ *   `STATUS_INSUFFICIENT_RESOURCES`.
  */
 export function NdkCreateQp(
   pd: ProtectionDomain,
@@ -77,6 +79,7 @@ export function NdkCreateQp(
   createCompletion: NdkCreateCompletion,
   _requestContext: unknown,
   out: NdkOut<QueuePair>,
+  retryOptions?: QueuePairRetryOptions,
 ): number {
   return guarded(() => {
     if (!ProtectionDomain.is(pd)) return STATUS_INVALID_HANDLE;
@@ -87,6 +90,7 @@ export function NdkCreateQp(
       qpContext,
       receiveQueueDepth,
       initiatorQueueDepth,
+      retryOptions,
     );
     if (outcome.qp) out.value = outcome.qp;
     return outcome.status;
