@@ -46,8 +46,10 @@ Exits 1 when there is none (try: ndk-verbs vm -- ndk-verbs devices).
 export const MAIN_USAGE = `Usage: ndk-verbs <command> [options]
 
 Commands:
-  vm [--hosts N] [--devices N] [--mem MB] [--timeout S] -- <command...>
-                run a command in a SoftRoCE VM with real rxe devices (or on N hosts)
+  vm [--devices N] [--mem MB] [--timeout S] -- <command...>
+                run a command in a SoftRoCE VM with real rxe devices
+  vm --hosts N [options] -- <command...>
+                run it on N SoftRoCE hosts on one virtual Ethernet (also --host i -- <command>)
   devices       list the RDMA devices (name, node GUID, transport, ports, GID tables)
 
 Run 'ndk-verbs <command> --help' for details.

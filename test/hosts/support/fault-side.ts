@@ -38,8 +38,7 @@ export async function connectFaultSide(
   await source.register(Buffer.alloc(WRITE_BYTES, 0x77), {
     flags: NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE,
   });
-  // The retry options are spread, not written in the literal: they come with the queue pairs'
-  // finite-retries options, and rxe's default (7) would retry for ever.
+  // Finite retries, stated here even where they are the default: the tests' times depend on them.
   const qp = await host.pd.createQp(host.cq, { initiatorDepth: 2 * WINDOW, ...FINITE_RETRIES });
   const found = await connectThrough(name, roles, [qp], {
     region: { address: String(target.address), token: target.remoteToken },

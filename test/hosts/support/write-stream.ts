@@ -5,7 +5,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
-import { type NdkSge, type QueuePair } from '../../../lib';
+import { type NdkSge, type QueuePair, type QueuePairRetryOptions } from '../../../lib';
 import { statusOf } from './host-side';
 
 /** How a stream ended. */
@@ -21,7 +21,7 @@ export interface StreamEnd {
 }
 
 /** The finite retries of the cross-host fault tests: 7 tries of ~67 ms (rxe treats 7 as forever). */
-export const FINITE_RETRIES = { retryCount: 6, timeoutExponent: 14 };
+export const FINITE_RETRIES: QueuePairRetryOptions = { retryCount: 6, timeoutExponent: 14 };
 
 /**
  * Streams writes of `local` to `remote` through `qp` until one fails.
