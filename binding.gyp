@@ -14,6 +14,7 @@
         "native/addon.cc",
         "native/teardown.cc",
         "native/device.cc",
+        "native/gid_table.cc",
         "native/protection_domain.cc",
         "native/memory_region.cc",
         "native/mr_request_queue.cc",

@@ -5,6 +5,8 @@
  */
 
 import { native } from './native';
+import { type GidEntry } from './ndk/gid-choice';
+import { formatGid } from './ndk/qp-address';
 
 /** One port of a device. */
 export interface PortInfo {
@@ -14,6 +16,8 @@ export interface PortInfo {
   readonly state: string;
   /** 'Ethernet' (RoCE, including rxe), 'InfiniBand' or 'unspecified'. */
   readonly linkLayer: string;
+  /** The port's valid GID table entries (index, GID, type), as `ibv_devinfo -v` lists them. */
+  readonly gids: readonly GidEntry[];
 }
 
 /** One RDMA device. */
@@ -30,5 +34,11 @@ export interface DeviceInfo {
 
 /** Lists the RDMA devices; an empty list on a machine without any (or without kernel support). */
 export function listDevices(): DeviceInfo[] {
-  return native.deviceList();
+  return native.deviceList().map((device) => ({
+    ...device,
+    ports: device.ports.map((port) => ({
+      ...port,
+      gids: port.gids.map((entry) => ({ ...entry, gid: formatGid(entry.gid) })),
+    })),
+  }));
 }

@@ -40,6 +40,14 @@ export {
 export { QueuePair, type QueuePairOptions, type QueuePairRetryOptions } from './ndk/queue-pair';
 export { MemoryWindow } from './ndk/memory-window';
 export { type QpAddress } from './ndk/qp-address';
+export {
+  type ConnectOptions,
+  type GidChoice,
+  type GidEntry,
+  type GidFamily,
+  type GidType,
+  type PathMtu,
+} from './ndk/gid-choice';
 export { type NdkSge } from './ndk/work-request';
 export { type NdkResult, type NdkRequestType } from './ndk/work-result';
 export { NdkMrFlags } from './ndk/flags';
@@ -47,3 +55,11 @@ export { AUTO_INLINE_LIMIT_BYTES, type CompletionPolicy } from './ndk/completion
 export { allocate, pageSize, type RegistrableMemory } from './ndk/memory';
 export * from './ndk/functions';
 export { runInVm, type RunInVmOptions, type RunInVmResult } from './vm';
+export {
+  runHosts,
+  type HostResult,
+  type HostsRun,
+  type LinkConditions,
+  type RunHostsOptions,
+  type RunHostsResult,
+} from './vm';

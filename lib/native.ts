@@ -13,7 +13,12 @@ export interface NativeDeviceInfo {
   readonly name: string;
   readonly nodeGuid: string;
   readonly transport: string;
-  readonly ports: ReadonlyArray<{ port: number; state: string; linkLayer: string }>;
+  readonly ports: ReadonlyArray<{
+    port: number;
+    state: string;
+    linkLayer: string;
+    gids: readonly NativeGidEntry[];
+  }>;
 }
 
 declare const deviceBrand: unique symbol;
@@ -38,9 +43,16 @@ declare const mwBrand: unique symbol;
 /** A type 2 memory window. */
 export type MwHandle = { readonly [mwBrand]: true };
 
+/** One valid entry of a port's GID table (`ibv_query_gid_table`). */
+export interface NativeGidEntry {
+  readonly index: number;
+  readonly gid: Buffer;
+  readonly type: 'IB' | 'RoCE v1' | 'RoCE v2' | 'unknown';
+}
+
 /** What `qpLocalAddress()` reports: everything a peer needs to connect to this queue pair. */
 export interface NativeQpAddress {
-  /** The port's GID at index 0 (on rxe: the IPv6 link-local address of its netdev). */
+  /** The port's GID at the index asked for (0 by default: on rxe, the netdev's IPv6 link-local address). */
   readonly gid: Buffer;
   readonly qpn: number;
   readonly psn: number;
@@ -143,13 +155,23 @@ export interface NativeAddon {
     rnrRetryCount: number,
     timeoutExponent: number,
   ): QpHandle | number;
-  /** WrongState when GID 0 of our port is empty (all zero), EIO when verbs fails without errno. */
-  qpLocalAddress(qp: QpHandle): NativeQpAddress | number;
+  /** The valid GID table entries of the queue pair's port. */
+  qpGidTable(qp: QpHandle): NativeGidEntry[] | number;
+  /** WrongState when the GID (index 0 by default) is empty (all zero), EIO when verbs fails without errno. */
+  qpLocalAddress(qp: QpHandle, gidIndex?: number): NativeQpAddress | number;
   /**
    * INIT → RTR → RTS towards the peer; back to INIT on failure. `port` is the peer's, part of its
-   * address: the path leaves from our own port.
+   * address: the path leaves from our own port, from our GID `sgidIndex`, with `pathMtu` bytes.
    */
-  qpConnect(qp: QpHandle, gid: Buffer, qpn: number, psn: number, port: number): number;
+  qpConnect(
+    qp: QpHandle,
+    gid: Buffer,
+    qpn: number,
+    psn: number,
+    port: number,
+    sgidIndex: number,
+    pathMtu: number,
+  ): number;
   /** To the error state: outstanding requests flush. */
   qpToError(qp: QpHandle): number;
   /** The QP number; asynchronous events name a queue pair by it. */

@@ -9,6 +9,7 @@
 
 #include "addon_data.h"
 #include "completion_queue.h"
+#include "gid_table.h"
 #include "protection_domain.h"
 #include "util/export_function.h"
 #include "util/result_codes.h"
@@ -108,6 +109,9 @@ Napi::Object DescribeDevice(Napi::Env env, ibv_device* device) {
   auto ports = Napi::Array::New(env);
   if (ScopedContext context{ibv_open_device(device)}) {
     ibv_device_attr attr;
+    // A table that cannot be read lists no GIDs: the device and its ports are still worth showing.
+    std::vector<ibv_gid_entry> gids;
+    if (ReadGidTable(context.get(), gids) != 0) gids.clear();
     if (ibv_query_device(context.get(), &attr) == 0) {
       for (uint8_t port = 1; port <= attr.phys_port_cnt; port++) {
         ibv_port_attr portAttr;
@@ -116,6 +120,7 @@ Napi::Object DescribeDevice(Napi::Env env, ibv_device* device) {
         entry.Set("port", port);
         entry.Set("state", PortStateName(portAttr.state));
         entry.Set("linkLayer", LinkLayerName(portAttr.link_layer));
+        entry.Set("gids", GidEntriesOfPort(env, gids, port));
         ports.Set(ports.Length(), entry);
       }
     }
@@ -147,7 +152,7 @@ ibv_context* OpenByName(const std::string& name) {
   return context;
 }
 
-// deviceList() → [{ name, nodeGuid, transport, ports: [{ port, state, linkLayer }] }]
+// deviceList() → [{ name, nodeGuid, transport, ports: [{ port, state, linkLayer, gids }] }]
 Napi::Value ListDevices(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int count = 0;

@@ -1,6 +1,6 @@
 // Reliable-connected queue pairs: creation, the address a peer needs, the connection state machine
-// (RoCEv2 over GID index 0, which on rxe is the IPv6 link-local address of its netdev) and
-// teardown.
+// (RoCEv2 over the source GID the facade chose: index 0 by default, which on rxe is the IPv6
+// link-local address of its netdev) and teardown.
 #include "queue_pair.h"
 
 #include <cerrno>
@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "addon_data.h"
+#include "gid_table.h"
 #include "qp_destroy_threads.h"
 #include "util/export_function.h"
 #include "util/result_codes.h"
@@ -86,7 +87,25 @@ namespace {
 
 constexpr uint8_t kPort = 1;
 constexpr uint8_t kGidIndex = 0;
-constexpr ibv_mtu kPathMtu = IBV_MTU_1024;  // what rxe over a 1500-byte veth carries
+
+// The path MTU in bytes (the facade allows 256 to 4096, powers of two) as verbs' enum; 0 if not
+// one.
+ibv_mtu PathMtuOf(uint32_t bytes) {
+  switch (bytes) {
+    case 256:
+      return IBV_MTU_256;
+    case 512:
+      return IBV_MTU_512;
+    case 1024:
+      return IBV_MTU_1024;
+    case 2048:
+      return IBV_MTU_2048;
+    case 4096:
+      return IBV_MTU_4096;
+    default:
+      return static_cast<ibv_mtu>(0);
+  }
+}
 
 uint32_t RandomPsn() {
   static thread_local std::mt19937 generator{std::random_device{}()};
@@ -111,21 +130,27 @@ int ModifyToInit(ibv_qp* qp, uint8_t port) {
                        IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
 }
 
-// `port` is ours: the address vector names the local port the path leaves from. The peer's port
-// number says nothing about ours (RoCE routes by GID).
-int ModifyToRtr(ibv_qp* qp, const uint8_t* gid, uint32_t qpn, uint32_t psn, uint8_t port) {
+// The path: our port and source GID index, the peer's GID, and the MTU both ends agreed on.
+struct Path {
+  const uint8_t* gid;  // the peer's, 16 bytes
+  uint8_t port;        // ours: the peer's port number says nothing about ours (RoCE routes by GID)
+  uint8_t sgidIndex;   // ours: the GID our packets leave from, of the same family as the peer's
+  ibv_mtu mtu;
+};
+
+int ModifyToRtr(ibv_qp* qp, const Path& path, uint32_t qpn, uint32_t psn) {
   ibv_qp_attr attr = {};
   attr.qp_state = IBV_QPS_RTR;
-  attr.path_mtu = kPathMtu;
+  attr.path_mtu = path.mtu;
   attr.dest_qp_num = qpn;
   attr.rq_psn = psn;
   attr.max_dest_rd_atomic = 1;
   attr.min_rnr_timer = 12;
   attr.ah_attr.is_global = 1;  // RoCE always routes by GID
-  std::memcpy(attr.ah_attr.grh.dgid.raw, gid, 16);
-  attr.ah_attr.grh.sgid_index = kGidIndex;
+  std::memcpy(attr.ah_attr.grh.dgid.raw, path.gid, 16);
+  attr.ah_attr.grh.sgid_index = path.sgidIndex;
   attr.ah_attr.grh.hop_limit = 1;
-  attr.ah_attr.port_num = port;
+  attr.ah_attr.port_num = path.port;
   return ibv_modify_qp(qp, &attr,
                        IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
                            IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER);
@@ -218,17 +243,33 @@ Napi::Value CreateQp(const Napi::CallbackInfo& info) {
   return NewHandle(env, new QpBox{core});
 }
 
-// (qp) → { gid: Buffer(16), qpn, psn, port } | NativeResult
+// (qp) → [{ index, gid: Buffer(16), type }] | errno | NativeResult: the GID table of our port.
+Napi::Value QpGidTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& core = UnwrapHandle<QpBox>(info[0])->core;
+  if (core->Usable() == nullptr) return Napi::Number::New(env, kGone);
+  std::vector<ibv_gid_entry> entries;
+  int err = ReadGidTable(core->qp->context, entries);
+  if (err != 0) return Napi::Number::New(env, err);
+  return GidEntriesOfPort(env, entries, core->port);
+}
+
+// (qp, gidIndex = 0) → { gid: Buffer(16), qpn, psn, port } | NativeResult
 Napi::Value QpLocalAddress(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<QpBox>(info[0])->core;
+  uint32_t gidIndex = kGidIndex;
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    if (!info[1].IsNumber()) return Napi::Number::New(env, kBadArgument);
+    gidIndex = info[1].As<Napi::Number>().Uint32Value();
+  }
   if (core->Usable() == nullptr) return Napi::Number::New(env, kGone);
   ibv_gid gid;
   errno = 0;
   // ibv_query_gid answers -1, often without setting errno; an empty table entry (on rxe, GID 0
   // while the netdev is down) comes back as zeros with success. Neither is an address a peer could
   // reach: EIO for the first, WrongState (the port has no address yet) for the second.
-  if (ibv_query_gid(core->qp->context, core->port, kGidIndex, &gid) != 0) {
+  if (ibv_query_gid(core->qp->context, core->port, static_cast<int>(gidIndex), &gid) != 0) {
     return Napi::Number::New(env, errno > 0 ? errno : EIO);
   }
   if (IsZeroGid(gid)) return Napi::Number::New(env, kWrongState);
@@ -240,21 +281,27 @@ Napi::Value QpLocalAddress(const Napi::CallbackInfo& info) {
   return address;
 }
 
-// (qp, gid: Buffer(16), qpn, psn, port) → 0 | errno | NativeResult: INIT → RTR → RTS.
+// (qp, gid: Buffer(16), qpn, psn, port, sgidIndex, pathMtu) → 0 | errno | NativeResult:
+// INIT → RTR → RTS.
 Napi::Value QpConnect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& core = UnwrapHandle<QpBox>(info[0])->core;
   if (!info[1].IsBuffer() || info[1].As<Napi::Buffer<uint8_t>>().Length() != 16 ||
-      !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber()) {
+      !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber() || !info[5].IsNumber() ||
+      !info[6].IsNumber()) {
     return Napi::Number::New(env, kBadArgument);
   }
+  uint32_t sgidIndex = info[5].As<Napi::Number>().Uint32Value();
+  ibv_mtu mtu = PathMtuOf(info[6].As<Napi::Number>().Uint32Value());
+  if (sgidIndex > 0xff || mtu == 0) return Napi::Number::New(env, kBadArgument);
   if (core->Usable() == nullptr) return Napi::Number::New(env, kGone);
   if (core->qp->state != IBV_QPS_INIT) return Napi::Number::New(env, kWrongState);
-  const uint8_t* gid = info[1].As<Napi::Buffer<uint8_t>>().Data();
+  // info[4], the peer's port, is part of its address but not of ours: the path leaves from ours.
+  Path path{info[1].As<Napi::Buffer<uint8_t>>().Data(), core->port, static_cast<uint8_t>(sgidIndex),
+            mtu};
   uint32_t qpn = info[2].As<Napi::Number>().Uint32Value();
   uint32_t psn = info[3].As<Napi::Number>().Uint32Value();
-  // info[4], the peer's port, is part of its address but not of ours: the path leaves from ours.
-  int err = ModifyToRtr(core->qp, gid, qpn, psn, core->port);
+  int err = ModifyToRtr(core->qp, path, qpn, psn);
   if (err == 0) err = ModifyToRts(*core);
   // Half-connected is no use to anyone: back to INIT (through RESET, the only way back) so a
   // corrected connect may be tried again.
@@ -308,6 +355,7 @@ Napi::Value DestroyQp(const Napi::CallbackInfo& info) {
 
 void InitQueuePair(Napi::Env env, Napi::Object exports) {
   ExportFunction<CreateQp>(env, exports, "qpCreate");
+  ExportFunction<QpGidTable>(env, exports, "qpGidTable");
   ExportFunction<QpLocalAddress>(env, exports, "qpLocalAddress");
   ExportFunction<QpConnect>(env, exports, "qpConnect");
   ExportFunction<QpToError>(env, exports, "qpToError");

@@ -1,8 +1,9 @@
-import { formatDevicesTable } from './devices-table';
+import { formatDevicesTable, formatGidTables } from './devices-table';
 import { DEVICES_USAGE } from './usage';
 
 /**
- * `ndk-verbs devices`: prints the RDMA devices libibverbs sees as a table; exits 1 when there is
+ * `ndk-verbs devices`: prints the RDMA devices libibverbs sees as a table, then each port's GID
+ * table (index, GID, type) after a blank line, then libibverbs' fork support; exits 1 when there is
  * none, or when the addon cannot list them.
  *
  * @param argv - The arguments after `devices` (only `--help` is accepted).
@@ -38,6 +39,6 @@ export async function devicesCommand(argv: readonly string[]): Promise<number> {
     );
     return 1;
   }
-  process.stdout.write(formatDevicesTable(devices) + forkLine);
+  process.stdout.write(`${formatDevicesTable(devices)}\n${formatGidTables(devices)}${forkLine}`);
   return 0;
 }

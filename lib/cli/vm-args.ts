@@ -1,26 +1,29 @@
-import { DEVICES_RANGE, MEMORY_RANGE, type Range, TIMEOUT_RANGE } from '../vm/limits';
+import { DEVICES_RANGE, HOSTS_RANGE, MEMORY_RANGE, type Range, TIMEOUT_RANGE } from '../vm/limits';
+import { parseHostCommands } from './host-commands';
+import { UsageError } from './usage-error';
+
+export { UsageError };
 
 /** What `ndk-verbs vm` was asked to do. */
 export type VmArgs =
   | { help: true }
   | {
       help: false;
+      /** The command of a single VM, or the one every host runs; empty in the per-host form. */
       command: string[];
+      /** `--hosts N`, or how many `--host i --` commands there are. */
+      hosts?: number;
+      /** The per-host form (`--host 0 -- … --host 1 -- …`): host i's command at index i. */
+      hostCommands?: string[][];
       devices?: number;
       memoryMb?: number;
       timeoutSeconds?: number;
     };
 
-/** A command-line mistake: reported with the usage text and exit status 2. */
-export class UsageError extends Error {
-  /** @param message - What is wrong with the command line. */
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+type FlagKey = 'hosts' | 'devices' | 'memoryMb' | 'timeoutSeconds';
 
-const FLAGS: Record<string, { key: 'devices' | 'memoryMb' | 'timeoutSeconds'; range: Range }> = {
+const FLAGS: Record<string, { key: FlagKey; range: Range }> = {
+  '--hosts': { key: 'hosts', range: HOSTS_RANGE },
   '--devices': { key: 'devices', range: DEVICES_RANGE },
   '--mem': { key: 'memoryMb', range: MEMORY_RANGE },
   '--timeout': { key: 'timeoutSeconds', range: TIMEOUT_RANGE },
@@ -28,14 +31,15 @@ const FLAGS: Record<string, { key: 'devices' | 'memoryMb' | 'timeoutSeconds'; ra
 
 /**
  * Parses the arguments after `vm`: options (`--flag N` or `--flag=N`) up to `--` or the first word
- * that is not an option; everything after is the command.
+ * that is not an option; everything after is the command. Or, from the first `--host`, the per-host
+ * form `--host 0 -- <command> --host 1 -- <command>` (see {@link parseHostCommands}).
  *
  * @param argv - The arguments after `vm`.
  * @returns The parsed settings and command.
  * @throws UsageError for unknown flags, missing or bad values, or a missing command.
  */
 export function parseVmArgs(argv: readonly string[]): VmArgs {
-  const out: { devices?: number; memoryMb?: number; timeoutSeconds?: number } = {};
+  const out: Partial<Record<FlagKey, number>> = {};
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i];
@@ -44,6 +48,10 @@ export function parseVmArgs(argv: readonly string[]): VmArgs {
       break;
     }
     if (arg === '-h' || arg === '--help') return { help: true };
+    if (arg === '--host') {
+      const hostCommands = parseHostCommands(argv.slice(i), out.hosts);
+      return { help: false, command: [], ...out, hosts: hostCommands.length, hostCommands };
+    }
     if (!arg.startsWith('-')) break;
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg : arg.slice(0, eq);

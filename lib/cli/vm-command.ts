@@ -1,11 +1,13 @@
+import { runHosts } from '../vm/run-hosts';
 import { runInVm } from '../vm/run';
 import { EXIT_VM_FAILURE } from '../vm/limits';
 import { VM_USAGE } from './usage';
 import { UsageError, parseVmArgs } from './vm-args';
 
 /**
- * `ndk-verbs vm [--devices N] [--mem MB] [--timeout S] -- <command...>`: runs the command in the
- * SoftRoCE VM, in the current directory and environment, with live output.
+ * `ndk-verbs vm [--hosts N] [--devices N] [--mem MB] [--timeout S] -- <command...>`: runs the
+ * command in the SoftRoCE VM (or on each of N hosts, or `--host i -- <command>` per host), in the
+ * current directory and environment, with live output.
  *
  * @param argv - The arguments after `vm`.
  * @returns The exit status: the command's, 124 (timeout), 125 (VM failure), 130/143 (signals),
@@ -25,8 +27,14 @@ export async function vmCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    const { exitCode } = await runInVm(args);
-    return exitCode;
+    if (args.hosts === undefined) return (await runInVm(args)).exitCode;
+    const perHost = args.hostCommands;
+    const run = runHosts({
+      ...args,
+      hosts: args.hosts,
+      command: perHost ? (host) => perHost[host] : args.command,
+    });
+    return (await run.done).exitCode;
   } catch (err) {
     process.stderr.write(`ndk-verbs vm: ${(err as Error).message}\n`);
     return EXIT_VM_FAILURE;

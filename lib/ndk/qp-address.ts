@@ -10,7 +10,8 @@ import { type Outcome, refused } from './outcome';
 /** What a peer needs to connect to a queue pair (`qp.localAddress()`), and what `connect` takes. */
 export interface QpAddress {
   /**
-   * The port's GID (index 0; on rxe the IPv6 link-local address of its netdev): as
+   * The port's GID (index 0 unless `localAddress()` was given a choice; on rxe, index 0 is the IPv6
+   * link-local address of its netdev, `gidFamily: 'ipv4'` its IPv4-mapped RoCE v2 GID): as
    * `qp.localAddress()` gives it, eight colon-separated groups of four hex digits; `connect` also
    * takes the 16 bytes, or any IPv6 text form.
    */

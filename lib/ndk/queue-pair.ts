@@ -56,6 +56,14 @@ import {
 import { type MemoryRegion } from './memory-region';
 import { MemoryWindow } from './memory-window';
 import { errorOf, fromNative, isRefusal, type Outcome, PENDING, refused, SUCCESS } from './outcome';
+import {
+  chooseGidIndex,
+  choosesGid,
+  type ConnectOptions,
+  connectOptions,
+  type GidChoice,
+  gidChoice,
+} from './gid-choice';
 import { formatGid, peerAddress, type QpAddress } from './qp-address';
 import { localSlice, type NdkSge, remoteSide } from './work-request';
 import { nextWrId, type NdkRequestType, type NdkResult } from './work-result';
@@ -210,6 +218,8 @@ export class QueuePair extends EventEmitter<ObjectEvents> {
   readonly #cqRefs: Array<[CompletionQueue, WeakRef<Closable>]>;
   #state = ObjectState.Open;
   #connected = false;
+  // The source GID the last localAddress() used: connect() speaks from it unless told otherwise.
+  #gidIndex = 0;
   #outstanding = 0;
   #whenIdle: (() => void) | undefined;
   // While the native destroy runs: what to call once it is over.
@@ -262,17 +272,29 @@ export class QueuePair extends EventEmitter<ObjectEvents> {
 
   // ---- NDK-style requests ----
 
-  /** @internal `NdkGetQpAddress`: our address, for the peer. */
-  [kLocalAddress](): Outcome & { address?: QpAddress } {
+  /** @internal `NdkGetQpAddress`: our address from the chosen GID (index 0 by default), for the peer. */
+  [kLocalAddress](options?: unknown): Outcome & { address?: QpAddress } {
     const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the queue pair');
     if (gone) return gone;
-    const address = native.qpLocalAddress(this.#handle);
+    const choice = gidChoice(options);
+    if (isRefusal(choice)) return choice;
+    const gid = choosesGid(choice) ? this.#chooseGid(choice) : { index: 0 };
+    if (isRefusal(gid)) return gid;
+    const address = native.qpLocalAddress(this.#handle, gid.index);
     if (typeof address === 'number') return fromNative(address, 'ibv_query_gid');
+    this.#gidIndex = gid.index;
     return { ...SUCCESS, address: { ...address, gid: formatGid(address.gid) } };
   }
 
+  /** The index `choice` names in our port's GID table, or the refusal. */
+  #chooseGid(choice: GidChoice): { index: number } | Outcome {
+    const table = native.qpGidTable(this.#handle);
+    if (typeof table === 'number') return fromNative(table, 'ibv_query_gid_table');
+    return chooseGidIndex(table, choice);
+  }
+
   /** @internal `NdkConnectQp`: connects to `peer`, INIT → RTR → RTS. */
-  [kConnect](peer: unknown): Outcome {
+  [kConnect](peer: unknown, options?: unknown): Outcome {
     const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the queue pair');
     if (gone) return gone;
     if (this.#connected) {
@@ -280,8 +302,20 @@ export class QueuePair extends EventEmitter<ObjectEvents> {
     }
     const address = peerAddress(peer);
     if (isRefusal(address)) return address;
+    const settings = connectOptions(options);
+    if (isRefusal(settings)) return settings;
+    const gid = choosesGid(settings) ? this.#chooseGid(settings) : { index: this.#gidIndex };
+    if (isRefusal(gid)) return gid;
     const outcome = fromNative(
-      native.qpConnect(this.#handle, address.gid, address.qpn, address.psn, address.port),
+      native.qpConnect(
+        this.#handle,
+        address.gid,
+        address.qpn,
+        address.psn,
+        address.port,
+        gid.index,
+        settings.pathMtu,
+      ),
       'ibv_modify_qp',
     );
     if (outcome.status === NtStatus.STATUS_SUCCESS) this.#connected = true;
@@ -477,20 +511,33 @@ export class QueuePair extends EventEmitter<ObjectEvents> {
   // ---- promise API ----
 
   /**
-   * Our address, to hand to the peer.
-   * @throws NdkError when closed (`STATUS_INVALID_HANDLE`), when the port's GID 0 is empty
+   * Our address, to hand to the peer: its GID is GID index 0 of our port, or the one `options`
+   * choose (e.g. `{ gidFamily: 'ipv4' }` for the RoCE v2 GID of the NIC's IPv4 address, what a
+   * peer on another host needs). `connect()` then speaks from that same GID.
+   * @param options - Which GID: `gidIndex` or `gidFamily`, not both.
+   * @throws NdkError when closed (`STATUS_INVALID_HANDLE`), for a GID that does not exist or bad
+   *   options (`STATUS_INVALID_PARAMETER`), when the port's GID 0 is empty
    *   (`STATUS_INVALID_DEVICE_STATE`) or cannot be read (`STATUS_IO_DEVICE_ERROR` without a reason
    *   from verbs), as `NdkGetQpAddress` returns.
    */
-  localAddress(): QpAddress {
-    const outcome = this[kLocalAddress]();
+  localAddress(options?: GidChoice): QpAddress {
+    const outcome = this[kLocalAddress](options);
     if (outcome.address === undefined) throw errorOf(outcome);
     return outcome.address;
   }
 
-  /** Connects to the peer's address (INIT → RTR → RTS). Receives may be posted before. */
-  connect(peer: QpAddress): Promise<void> {
-    const outcome = this[kConnect](peer);
+  /**
+   * Connects to the peer's address (INIT → RTR → RTS). Receives may be posted before. It speaks
+   * from the GID of the last `localAddress()` (index 0 if never called) unless `options` choose
+   * one; the peer's GID must be of the same family.
+   * @param peer - The peer's `localAddress()`.
+   * @param options - The source GID (`gidIndex` or `gidFamily`) and the path MTU (default 1024).
+   * @returns Rejects with NdkError as `NdkConnectQp` returns: `STATUS_INVALID_PARAMETER` for a bad
+   *   address, bad options or a GID that does not exist, `STATUS_INVALID_DEVICE_STATE` when
+   *   already connected.
+   */
+  connect(peer: QpAddress, options?: ConnectOptions): Promise<void> {
+    const outcome = this[kConnect](peer, options);
     return ntSuccess(outcome.status) ? Promise.resolve() : Promise.reject(errorOf(outcome));
   }
 

@@ -22,3 +22,6 @@ export { listenForGuestStderr } from './guest-stderr';
 export type { GuestStderr } from './guest-stderr';
 export { createWorkDir } from './work-dir';
 export type { WorkDir } from './work-dir';
+export { runHosts } from './run-hosts';
+export type { HostResult, HostsRun, RunHostsOptions, RunHostsResult } from './run-hosts';
+export type { LinkConditions } from './ethernet-hub';

@@ -9,6 +9,9 @@ export interface Range {
 /** How many rxe devices the VM may get (`rxe0` … `rxe<N-1>`, on veth pairs). */
 export const DEVICES_RANGE: Range = { min: 1, max: 8 };
 
+/** How many hosts `runHosts` / `ndk-verbs vm --hosts N` may boot on one virtual Ethernet. */
+export const HOSTS_RANGE: Range = { min: 2, max: 4 };
+
 /** Guest memory in MiB. */
 export const MEMORY_RANGE: Range = { min: 256, max: 16384 };
 

@@ -25,6 +25,8 @@ export interface QemuArgsInput {
   stdoutTty: boolean;
   /** Whether the host's stderr is a terminal: the command's stderr is then one too, else a pipe. */
   stderrTty: boolean;
+  /** More QEMU arguments and kernel command-line words (a host of `runHosts`: its NIC, its share). */
+  extra?: { args: readonly string[]; append: readonly string[] };
 }
 
 /**
@@ -60,6 +62,7 @@ export function buildQemuArgs(input: QemuArgsInput): string[] {
     `ndkv_devices=${input.devices}`,
     `ndkv_stdout_tty=${input.stdoutTty ? 1 : 0}`,
     `ndkv_stderr_tty=${input.stderrTty ? 1 : 0}`,
+    ...(input.extra?.append ?? []),
   ].join(' ');
   return [
     ...input.accel.qemuArgs,
@@ -93,5 +96,6 @@ export function buildQemuArgs(input: QemuArgsInput): string[] {
     `file,id=kernellog,path=${qemuOptValue(input.kernelLog)}`,
     '-serial',
     'chardev:kernellog',
+    ...(input.extra?.args ?? []),
   ];
 }

@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 import { chooseAccelerator } from './accel';
 import { buildCommandScript } from './command-script';
 import { listenForGuestStderr } from './guest-stderr';
+import { readStatus, tail } from './guest-result';
 import { prepareImage } from './image';
 import {
   DEFAULT_DEVICES,
@@ -57,7 +58,6 @@ export interface RunInVmResult {
 
 const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
 const EXIT_BROKEN_PIPE = 141;
-const KERNEL_LOG_TAIL_LINES = 40;
 
 /**
  * Boots a throw-away SoftRoCE VM (QEMU, Debian's kernel with `rdma_rxe`, the host's root file system
@@ -155,30 +155,4 @@ export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
 /** Whether a stream is a terminal (as `process.stdout` is when not redirected). */
 function isTerminal(stream: Writable): boolean {
   return (stream as Writable & { isTTY?: boolean }).isTTY === true;
-}
-
-/** The guest's recorded exit status, or `undefined` when it wrote none. */
-function readStatus(file: string): number | undefined {
-  try {
-    const text = fs.readFileSync(file, 'utf8').trim();
-    return /^\d+$/.test(text) ? Number(text) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The last lines of the kernel log (or a note that there is none), indented. */
-function tail(file: string): string {
-  let text = '';
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    // No log: QEMU did not get far enough to create it.
-  }
-  const lines = text.replace(/\r/g, '').trimEnd().split('\n').filter(Boolean);
-  if (lines.length === 0) return '  (the kernel log is empty)\n';
-  return lines
-    .slice(-KERNEL_LOG_TAIL_LINES)
-    .map((l) => `  ${l}\n`)
-    .join('');
 }

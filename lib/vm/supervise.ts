@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { OutputRouter } from './output';
 
 /** How a QEMU run ended. */
@@ -19,6 +19,8 @@ export interface SuperviseOptions {
   timeoutSeconds: number | undefined;
   /** Synchronous clean-up to run if this process exits while QEMU runs. */
   onProcessExit: () => void;
+  /** Called once QEMU is spawned (`runHosts` keeps it to kill one host on purpose). */
+  onStarted?: (qemu: ChildProcess) => void;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function superviseQemu(args: string[], opts: SuperviseOptions): Pro
     // Its own process group: a terminal's Ctrl-C reaches only this process, which stops QEMU.
     detached: true,
   });
+  opts.onStarted?.(child);
   const kill = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };

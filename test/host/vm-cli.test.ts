@@ -433,15 +433,15 @@ describe('VM building blocks', () => {
         name: 'rxe0',
         nodeGuid: '5848e9fffead54f2',
         transport: 'InfiniBand',
-        ports: [{ port: 1, state: 'ACTIVE', linkLayer: 'Ethernet' }],
+        ports: [{ port: 1, state: 'ACTIVE', linkLayer: 'Ethernet', gids: [] }],
       },
       {
         name: 'mlx5_10',
         nodeGuid: '0000000000000001',
         transport: 'InfiniBand',
         ports: [
-          { port: 1, state: 'ACTIVE', linkLayer: 'InfiniBand' },
-          { port: 2, state: 'DOWN', linkLayer: 'InfiniBand' },
+          { port: 1, state: 'ACTIVE', linkLayer: 'InfiniBand', gids: [] },
+          { port: 2, state: 'DOWN', linkLayer: 'InfiniBand', gids: [] },
         ],
       },
     ]);

@@ -78,9 +78,10 @@ describe('listDevices() on real RDMA devices', () => {
   test('ndk-verbs devices prints one row per device with its node GUID, then fork support', () => {
     const output = execFileSync(process.execPath, [CLI, 'devices'], { encoding: 'utf8' });
     const lines = output.trimEnd().split('\n');
-    // The table, then one line with the kernel's fork support (see docs/child-processes.md).
+    // The table, a blank line and the GID tables, then one line with the kernel's fork support
+    // (see docs/child-processes.md).
     expect(lines.at(-1)).toMatch(/^fork support: (disabled|enabled|unneeded)\b/);
-    const rows = lines.slice(0, -1);
+    const rows = lines.slice(0, lines.indexOf(''));
     expect(rows[0]).toMatch(/^NAME\s+NODE GUID\s+TRANSPORT\s+PORTS$/);
     expect(rows).toHaveLength(expected.length + 1);
     for (const name of expected) {

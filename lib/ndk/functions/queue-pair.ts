@@ -14,6 +14,7 @@ import { kBind, kConnect, kInvalidate, kLocalAddress, kPost } from '../internal'
 import { type MemoryRegion } from '../memory-region';
 import { type MemoryWindow } from '../memory-window';
 import { guarded } from '../outcome';
+import { type ConnectOptions, type GidChoice } from '../gid-choice';
 import { type QpAddress } from '../qp-address';
 import { QueuePair } from '../queue-pair';
 import { type NdkSge } from '../work-request';
@@ -23,32 +24,41 @@ import { isOut, type NdkOut } from './types';
 const { STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } = NtStatus;
 
 /**
- * This queue pair's address (`{ gid, qpn, psn, port }`) into `out.value`, for the peer.
- * @returns `STATUS_SUCCESS`; `STATUS_INVALID_HANDLE`; `STATUS_INVALID_PARAMETER`;
+ * This queue pair's address (`{ gid, qpn, psn, port }`) into `out.value`, for the peer. Its GID is
+ * GID index 0 of the port, or the one `options` choose (`gidIndex`, or `gidFamily` 'ipv4' /
+ * 'ipv6' with RoCE v2 preferred); `NdkConnectQp` then speaks from the same GID.
+ * @returns `STATUS_SUCCESS`; `STATUS_INVALID_HANDLE`; `STATUS_INVALID_PARAMETER` (also for a GID
+ *   that does not exist, or both `gidIndex` and `gidFamily`);
  *   `STATUS_INVALID_DEVICE_STATE` when the port's GID 0 is empty (all zero: no address a peer could
  *   reach); `STATUS_IO_DEVICE_ERROR` when the GID cannot be read and verbs gives no reason; other
  *   verbs errors through the errno table. `out.value` is set only on success.
  */
-export function NdkGetQpAddress(qp: QueuePair, out: NdkOut<QpAddress>): number {
+export function NdkGetQpAddress(
+  qp: QueuePair,
+  out: NdkOut<QpAddress>,
+  options?: GidChoice,
+): number {
   return guarded(() => {
     if (!QueuePair.is(qp)) return STATUS_INVALID_HANDLE;
     if (!isOut(out)) return STATUS_INVALID_PARAMETER;
-    const outcome = qp[kLocalAddress]();
+    const outcome = qp[kLocalAddress](options);
     if (outcome.address) out.value = outcome.address;
     return outcome.status;
   });
 }
 
 /**
- * Connects to the peer's address (however the caller obtained it): INIT → RTR → RTS over
- * RoCEv2, GID index 0, path MTU 1024. Completes inline.
+ * Connects to the peer's address (however the caller obtained it): INIT → RTR → RTS over RoCE,
+ * from the GID the last `NdkGetQpAddress` used (index 0 if never called) unless `options` choose
+ * one, with path MTU `options.pathMtu` (default 1024). Completes inline.
  * @returns `STATUS_SUCCESS`; `STATUS_INVALID_DEVICE_STATE` when already connected;
- *   `STATUS_INVALID_PARAMETER`; `STATUS_INVALID_HANDLE`; verbs errors through the errno table.
+ *   `STATUS_INVALID_PARAMETER` (also for a GID that does not exist or a bad path MTU);
+ *   `STATUS_INVALID_HANDLE`; verbs errors through the errno table.
  */
-export function NdkConnectQp(qp: QueuePair, peer: QpAddress): number {
+export function NdkConnectQp(qp: QueuePair, peer: QpAddress, options?: ConnectOptions): number {
   return guarded(() => {
     if (!QueuePair.is(qp)) return STATUS_INVALID_HANDLE;
-    return qp[kConnect](peer).status;
+    return qp[kConnect](peer, options).status;
   });
 }
 
