@@ -29,6 +29,10 @@ else
   stage "5/5 integration tests in the SoftRoCE VM (no RDMA device on this host)"
   node dist/lib/cli/main.js vm --timeout 1500 -- "${integration[@]}"
 fi
+# Two SoftRoCE hosts on one virtual Ethernet (docs/hosts.md): each test file boots its own pair, so
+# these run on any machine, with or without RDMA devices of its own.
+stage "two-host tests (each file boots its own pair of SoftRoCE VMs)"
+npx --no-install jest -c test/jest.hosts.config.js --ci --runInBand
 # A 1-minute randomized soak (docs/soak.md), in a VM boot of its own so the suite leaves it nothing.
 # Its seed is the first line it prints; `npm run soak -- --seed S` replays a failure.
 soak=(node --expose-gc dist/test/soak/main.js --minutes 1)

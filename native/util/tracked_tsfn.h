@@ -1,12 +1,14 @@
-// A thread-safe function that knows whether Node has closed it. At environment teardown Node may
-// finalize a thread-safe function before our cleanup hook runs, and one that is closed must not be
-// released, referenced or unreferenced again. Shared by the CQ waiter threads and the memory-region
-// request queue.
+// A thread-safe function that knows whether Node has closed it. At environment teardown Node
+// finalizes a thread-safe function (and frees it) before our cleanup hook stops the threads that
+// call it: one that is closed must not be called, released, referenced or unreferenced again.
+// Calls from other threads and Node's finalization are serialized by a mutex, so a thread never
+// calls into a function Node is freeing. Shared by the CQ waiters, the device event readers, the
+// memory-region request queue and the queue-pair destroy threads.
 #pragma once
 #include <napi.h>
 
-#include <atomic>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 namespace ndkv {
@@ -16,15 +18,16 @@ class TrackedTsfn {
   // Wraps `fn` for calls from other threads. Starts unreferenced: a thread-safe function that
   // nothing is waiting on must not keep the process alive.
   void Start(Napi::Env env, Napi::Function fn, const char* name) {
-    tsfn_ = Napi::ThreadSafeFunction::New(env, fn, name, 0, 1, new Flag(finalized_), MarkFinalized,
+    tsfn_ = Napi::ThreadSafeFunction::New(env, fn, name, 0, 1, new Shared(state_), MarkFinalized,
                                           static_cast<void*>(nullptr));
     tsfn_.Unref(env);
   }
 
   // Whether it can still be referenced, unreferenced or released by us.
   bool Open() const {
+    std::lock_guard<std::mutex> lock(state_->mutex);
     return static_cast<napi_threadsafe_function>(tsfn_) != nullptr && !released_ &&
-           !finalized_->load();
+           !state_->finalized;
   }
 
   // JS thread only. Whether a pending call keeps the event loop alive.
@@ -44,22 +47,35 @@ class TrackedTsfn {
     tsfn_.Release();
   }
 
-  // Any thread. Fails (napi_closing) once the environment is going away.
+  // Any thread. Fails (napi_closing) once the environment is going away, without touching a
+  // function Node has finalized.
   template <typename... Args>
   napi_status NonBlockingCall(Args&&... args) const {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->finalized || static_cast<napi_threadsafe_function>(tsfn_) == nullptr) {
+      return napi_closing;
+    }
     return tsfn_.NonBlockingCall(std::forward<Args>(args)...);
   }
 
  private:
-  using Flag = std::shared_ptr<std::atomic<bool>>;
+  struct State {
+    std::mutex mutex;
+    bool finalized = false;
+  };
+  using Shared = std::shared_ptr<State>;
 
-  static void MarkFinalized(Napi::Env, void*, Flag* flag) {
-    (*flag)->store(true);
-    delete flag;
+  // On the JS thread, before Node frees the function: from here on no call reaches it.
+  static void MarkFinalized(Napi::Env, void*, Shared* state) {
+    {
+      std::lock_guard<std::mutex> lock((*state)->mutex);
+      (*state)->finalized = true;
+    }
+    delete state;
   }
 
   Napi::ThreadSafeFunction tsfn_;
-  Flag finalized_ = std::make_shared<std::atomic<bool>>(false);
+  Shared state_ = std::make_shared<State>();
   bool released_ = false;
 };
 
