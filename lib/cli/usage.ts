@@ -1,7 +1,8 @@
 import { DEFAULT_DEVICES, DEFAULT_MEMORY_MB, DEVICES_RANGE, MEMORY_RANGE } from '../vm/limits';
 
 /** Help for `ndk-verbs vm`. */
-export const VM_USAGE = `Usage: ndk-verbs vm [--devices N] [--mem MB] [--timeout S] -- <command> [args...]
+export const VM_USAGE = `Usage: ndk-verbs vm [--devices N] [--mem MB] [--timeout S]
+                    [--kernel PKG | --kernel-deb FILE|URL...] -- <command> [args...]
 
 Boots a throw-away SoftRoCE VM (QEMU, Debian's kernel with rdma_rxe) that sees this machine's
 file system read-only, brings up N rxe devices (rxe0 on veth0, rxe1 on its peer veth1, ...), runs
@@ -12,10 +13,16 @@ Options:
   --devices N   number of rxe devices, ${DEVICES_RANGE.min}..${DEVICES_RANGE.max} (default ${DEFAULT_DEVICES})
   --mem MB      guest memory in MiB, ${MEMORY_RANGE.min}..${MEMORY_RANGE.max} (default ${DEFAULT_MEMORY_MB})
   --timeout S   stop the VM after S seconds (boot included) and exit 124
+  --kernel PKG  boot this Debian kernel package (apt-get download), e.g.
+                linux-image-6.12-amd64; default: what linux-image-amd64 depends on
+  --kernel-deb FILE|URL
+                boot the kernel in these .deb packages (repeat for image, modules,
+                modules-extra); for hosts whose apt has no Debian archive
   -h, --help    show this help
 
 Exit status: the command's; 124 on timeout; 125 when the VM failed; 130/143 on SIGINT/SIGTERM.
-Environment: NDK_VERBS_VM_ACCEL=kvm|tcg, NDK_VERBS_CACHE_DIR, NDK_VERBS_VM_KERNEL_PACKAGE.
+Environment: NDK_VERBS_VM_ACCEL=kvm|tcg, NDK_VERBS_CACHE_DIR, NDK_VERBS_VM_KERNEL_PACKAGE,
+NDK_VERBS_VM_KERNEL_DEB.
 `;
 
 /** Help for `ndk-verbs devices`. */

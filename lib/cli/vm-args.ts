@@ -1,3 +1,4 @@
+import type { VmKernel } from '../vm/kernel';
 import { DEVICES_RANGE, MEMORY_RANGE, type Range, TIMEOUT_RANGE } from '../vm/limits';
 
 /** What `ndk-verbs vm` was asked to do. */
@@ -9,6 +10,7 @@ export type VmArgs =
       devices?: number;
       memoryMb?: number;
       timeoutSeconds?: number;
+      kernel?: VmKernel;
     };
 
 /** A command-line mistake: reported with the usage text and exit status 2. */
@@ -27,8 +29,8 @@ const FLAGS: Record<string, { key: 'devices' | 'memoryMb' | 'timeoutSeconds'; ra
 };
 
 /**
- * Parses the arguments after `vm`: options (`--flag N` or `--flag=N`) up to `--` or the first word
- * that is not an option; everything after is the command.
+ * Parses the arguments after `vm`: options (`--flag N` or `--flag=N`; `--kernel PKG`, `--kernel-deb
+ * FILE|URL`) up to `--` or the first word that is not an option; everything after is the command.
  *
  * @param argv - The arguments after `vm`.
  * @returns The parsed settings and command.
@@ -36,6 +38,7 @@ const FLAGS: Record<string, { key: 'devices' | 'memoryMb' | 'timeoutSeconds'; ra
  */
 export function parseVmArgs(argv: readonly string[]): VmArgs {
   const out: { devices?: number; memoryMb?: number; timeoutSeconds?: number } = {};
+  let kernel: VmKernel | undefined;
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i];
@@ -47,6 +50,12 @@ export function parseVmArgs(argv: readonly string[]): VmArgs {
     if (!arg.startsWith('-')) break;
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg : arg.slice(0, eq);
+    if (name === '--kernel' || name === '--kernel-deb') {
+      const text = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+      if (!text) throw new UsageError(`${name} needs a value`);
+      kernel = addKernelSource(kernel, name, text);
+      continue;
+    }
     const flag = FLAGS[name];
     if (!flag) throw new UsageError(`unknown option ${name}`);
     const text = eq < 0 ? argv[++i] : arg.slice(eq + 1);
@@ -60,5 +69,15 @@ export function parseVmArgs(argv: readonly string[]): VmArgs {
   }
   const command = argv.slice(i);
   if (command.length === 0) throw new UsageError('no command given (put it after --)');
-  return { help: false, command, ...out };
+  return { help: false, command, ...out, ...(kernel && { kernel }) };
+}
+
+// `--kernel PKG` once, or `--kernel-deb FILE|URL` any number of times (the packages of one kernel).
+function addKernelSource(kernel: VmKernel | undefined, name: string, text: string): VmKernel {
+  if (name === '--kernel') {
+    if (kernel !== undefined) throw new UsageError('give --kernel once, and not with --kernel-deb');
+    return { package: text };
+  }
+  if (kernel?.package !== undefined) throw new UsageError('--kernel-deb cannot go with --kernel');
+  return { debs: [...(kernel?.debs ?? []), text] };
 }
