@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `ndk-verbs` command: `vm` (run a command in the SoftRoCE VM) and `devices` (list RDMA devices).
+ * The `ndk-verbs` command: `vm` (run a command in the SoftRoCE VM), `devices` (list RDMA devices)
+ * and `resources` (what processes hold in the kernel).
  *
  * @packageDocumentation
  */
@@ -21,6 +22,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return vmCommand(rest);
     case 'devices':
       return devicesCommand(rest);
+    case 'resources':
+      // Loaded on demand: it needs neither the addon nor the VM code, and starts faster without.
+      return (await import('./resources-command')).resourcesCommand(rest);
     case '-h':
     case '--help':
     case 'help':

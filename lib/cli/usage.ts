@@ -32,13 +32,31 @@ Lists the RDMA devices that libibverbs sees: name, node GUID, transport and port
 Exits 1 when there is none (try: ndk-verbs vm -- ndk-verbs devices).
 `;
 
+/** Help for `ndk-verbs resources`. */
+export const RESOURCES_USAGE = `Usage: ndk-verbs resources [--pid P] [--json]
+
+Lists what processes hold from the kernel's RDMA resource tracker (rdma resource show): memory
+regions with their sizes, protection domains, queue pairs and completion queues. The kernel
+records the thread that created each object; it is counted for that thread's process.
+Objects of threads that have exited are listed apart.
+
+Options:
+  --pid P   only process P (every one of its threads)
+  --json    print JSON: [{ pid, comm, mrs, pds, qps, cqs }]
+  -h, --help  show this help
+
+Needs the rdma tool (iproute2); run as root to see other users' processes.
+`;
+
 /** Top-level help. */
 export const MAIN_USAGE = `Usage: ndk-verbs <command> [options]
 
 Commands:
-  vm [--devices N] [--mem MB] [--timeout S] -- <command...>
+  vm [--devices N] [--mem MB] [--timeout S] [--kernel PKG] -- <command...>
                 run a command in a SoftRoCE VM with real rxe devices
   devices       list the RDMA devices (name, node GUID, transport, ports)
+  resources [--pid P] [--json]
+                what processes hold in the kernel: regions and sizes, PDs, QPs, CQs
 
 Run 'ndk-verbs <command> --help' for details.
 `;
