@@ -52,7 +52,7 @@ export function parseVmArgs(argv: readonly string[]): VmArgs {
     const name = eq < 0 ? arg : arg.slice(0, eq);
     if (name === '--kernel' || name === '--kernel-deb') {
       const text = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-      if (!text) throw new UsageError(`${name} needs a value`);
+      if (!text || text.startsWith('-')) throw new UsageError(`${name} needs a value`);
       kernel = addKernelSource(kernel, name, text);
       continue;
     }
