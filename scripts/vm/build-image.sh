@@ -56,8 +56,9 @@ else
     fi
     if [ -z "$pkg" ]; then
       # No apt lists: fall back to whatever Debian kernel the cache already holds.
-      pkg=$(ls -1 "$cache" 2>/dev/null | grep -v '^deb-' | sort -V | tail -n1 | sed 's/^/linux-image-/')
-      [ "$pkg" != "linux-image-" ] || fail "cannot find the kernel package (run apt-get update)"
+      last=$(ls -1 "$cache" 2>/dev/null | { grep -v '^deb-' || true; } | sort -V | tail -n1)
+      [ -n "$last" ] || fail "cannot find Debian's kernel package (run apt-get update; on a host whose apt has no Debian archive, such as Ubuntu, give the kernel's .deb files: --kernel-deb FILE|URL, see docs/ci.md)"
+      pkg=linux-image-$last
     fi
   fi
   kver=${pkg#linux-image-}

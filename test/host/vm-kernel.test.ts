@@ -176,4 +176,33 @@ describe('an image from .deb files, without apt', () => {
       fs.readdirSync(path.join(scratch, 'cache-bad')).filter((f) => !f.startsWith('.')),
     ).toEqual([]);
   });
+
+  it("a host whose apt has no Debian kernel (as Ubuntu's): the error points to --kernel-deb", async () => {
+    // apt-cache and apt-get that know no package, ahead of the real ones on PATH.
+    const bin = path.join(scratch, 'no-debian-apt');
+    fs.mkdirSync(bin);
+    for (const tool of ['apt-cache', 'apt-get']) {
+      fs.writeFileSync(path.join(bin, tool), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    }
+    let said = '';
+    const stderr = new Writable({
+      write: (chunk: Buffer, _e, done) => {
+        said += chunk.toString();
+        done();
+      },
+    });
+    await expect(
+      prepareImage({
+        cacheDir: path.join(scratch, 'cache-ubuntu'),
+        env: {
+          ...process.env,
+          PATH: `${bin}:${process.env.PATH}`,
+          NDK_VERBS_VM_KERNEL_PACKAGE: '',
+        },
+        stderr,
+      }),
+    ).rejects.toThrow('build-image.sh exited 1');
+    expect(said).toContain("cannot find Debian's kernel package");
+    expect(said).toContain('--kernel-deb FILE|URL');
+  });
 });
