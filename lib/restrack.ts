@@ -65,18 +65,21 @@ export function threadIds(pid: number = process.pid): Set<number> {
 }
 
 /**
- * Every object of `kind` the kernel holds, whoever created it (`rdma -j resource show <kind>`).
+ * Every object of the given kinds the kernel holds, whoever created it, read with one run of
+ * `rdma -j -b -` (one `resource show <kind>` per line: a single process start, which matters in an
+ * emulated VM, where each costs a fraction of a second).
  *
- * @param kind - `'mr'`, `'pd'`, `'qp'` or `'cq'`.
- * @returns The kernel's objects of that kind.
+ * @param kinds - Any of `'mr'`, `'pd'`, `'qp'`, `'cq'`.
+ * @returns The kernel's objects of those kinds, kind by kind.
  * @throws Error naming the `rdma` tool (package iproute2) when it cannot be run.
  */
-export function allKernelResources(kind: KernelResourceKind): KernelResource[] {
+export function allKernelResources(...kinds: KernelResourceKind[]): KernelResource[] {
   let text: string;
   try {
-    text = execFileSync('rdma', ['-j', 'resource', 'show', kind], {
+    text = execFileSync('rdma', ['-j', '-b', '-'], {
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
+      input: kinds.map((kind) => `resource show ${kind}\n`).join(''),
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string };
@@ -86,21 +89,25 @@ export function allKernelResources(kind: KernelResourceKind): KernelResource[] {
         : /NETLINK_RDMA/.test(e.stderr ?? '')
           ? 'this kernel has no RDMA support loaded (no RDMA device here; try it inside `ndk-verbs vm`)'
           : e.stderr || e.message;
-    throw new Error(
-      `cannot ask the kernel for its RDMA ${kind} objects with \`rdma\`: ${why}`.trim(),
-      { cause: error },
-    );
+    throw new Error(`cannot ask the kernel for its RDMA objects with \`rdma\`: ${why}`.trim(), {
+      cause: error,
+    });
   }
-  const rows = JSON.parse(text.trim() || '[]') as Array<Record<string, unknown>>;
-  return rows.map((raw) => ({
-    kind,
-    device: typeof raw.ifname === 'string' ? raw.ifname : '',
-    id: numberField(raw, ID_FIELD[kind]),
-    tid: numberField(raw, 'pid'),
-    comm: typeof raw.comm === 'string' ? raw.comm : undefined,
-    bytes: kind === 'mr' ? numberField(raw, 'mrlen') : undefined,
-    raw,
-  }));
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length !== kinds.length) {
+    throw new Error(`\`rdma -j -b -\` printed ${lines.length} lists for ${kinds.length} kinds`);
+  }
+  return kinds.flatMap((kind, index) =>
+    (JSON.parse(lines[index]) as Array<Record<string, unknown>>).map((raw) => ({
+      kind,
+      device: typeof raw.ifname === 'string' ? raw.ifname : '',
+      id: numberField(raw, ID_FIELD[kind]),
+      tid: numberField(raw, 'pid'),
+      comm: typeof raw.comm === 'string' ? raw.comm : undefined,
+      bytes: kind === 'mr' ? numberField(raw, 'mrlen') : undefined,
+      raw,
+    })),
+  );
 }
 
 /**
@@ -115,8 +122,10 @@ export function allKernelResources(kind: KernelResourceKind): KernelResource[] {
 export function kernelResources(pid: number = process.pid): KernelResources {
   const threads = threadIds(pid);
   threads.add(pid);
-  const mine = (kind: KernelResourceKind): KernelResource[] =>
-    allKernelResources(kind).filter((r) => r.tid !== undefined && threads.has(r.tid));
+  const held = allKernelResources('mr', 'pd', 'qp', 'cq').filter(
+    (r) => r.tid !== undefined && threads.has(r.tid),
+  );
+  const mine = (kind: KernelResourceKind): KernelResource[] => held.filter((r) => r.kind === kind);
   return { pid, mrs: mine('mr'), pds: mine('pd'), qps: mine('qp'), cqs: mine('cq') };
 }
 

@@ -5,9 +5,7 @@
  *
  * @packageDocumentation
  */
-import { devicesCommand } from './devices-command';
 import { MAIN_USAGE } from './usage';
-import { vmCommand } from './vm-command';
 
 /**
  * Runs the CLI.
@@ -18,12 +16,13 @@ import { vmCommand } from './vm-command';
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    // Each command is loaded on demand: `resources` needs neither the addon nor the VM's code, and
+    // a CLI start inside the emulated VM pays for every module it loads.
     case 'vm':
-      return vmCommand(rest);
+      return (await import('./vm-command')).vmCommand(rest);
     case 'devices':
-      return devicesCommand(rest);
+      return (await import('./devices-command')).devicesCommand(rest);
     case 'resources':
-      // Loaded on demand: it needs neither the addon nor the VM code, and starts faster without.
       return (await import('./resources-command')).resourcesCommand(rest);
     case '-h':
     case '--help':

@@ -41,7 +41,7 @@ export function resourcesCommand(argv: readonly string[]): number {
   }
   let groups;
   try {
-    groups = groupByProcess(KINDS.flatMap(allKernelResources), processOfThread);
+    groups = groupByProcess(allKernelResources(...KINDS), processOfThread);
   } catch (error) {
     process.stderr.write(`ndk-verbs resources: ${(error as Error).message}\n`);
     return 1;
