@@ -52,7 +52,7 @@ Needs the rdma tool (iproute2); run as root to see other users' processes.
 export const MAIN_USAGE = `Usage: ndk-verbs <command> [options]
 
 Commands:
-  vm [--devices N] [--mem MB] [--timeout S] [--kernel PKG] -- <command...>
+  vm [--devices N] [--mem MB] [--timeout S] -- <command...>
                 run a command in a SoftRoCE VM with real rxe devices
   devices       list the RDMA devices (name, node GUID, transport, ports)
   resources [--pid P] [--json]
