@@ -54,7 +54,7 @@ export { NdkMrFlags } from './ndk/flags';
 export { AUTO_INLINE_LIMIT_BYTES, type CompletionPolicy } from './ndk/completion-policy';
 export { allocate, pageSize, type RegistrableMemory } from './ndk/memory';
 export * from './ndk/functions';
-export { runInVm, type RunInVmOptions, type RunInVmResult } from './vm';
+export { runInVm, type RunInVmOptions, type RunInVmResult, type VmKernel } from './vm';
 export {
   runHosts,
   type HostResult,

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import bindings from 'bindings';
+import { loadAddon } from './load-addon';
 
 /** What `deviceList()` reports for one RDMA device. */
 export interface NativeDeviceInfo {
@@ -218,4 +218,4 @@ export interface NativeAddon {
 }
 
 /** The addon, loaded for this environment (each worker thread gets its own instance). */
-export const native = bindings('ndk_verbs') as NativeAddon;
+export const native = loadAddon() as NativeAddon;

@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `ndk-verbs` command: `vm` (run a command in the SoftRoCE VM) and `devices` (list RDMA devices).
+ * The `ndk-verbs` command: `vm` (run a command in the SoftRoCE VM), `devices` (list RDMA devices)
+ * and `resources` (what processes hold in the kernel).
  *
  * @packageDocumentation
  */
-import { devicesCommand } from './devices-command';
 import { MAIN_USAGE } from './usage';
-import { vmCommand } from './vm-command';
 
 /**
  * Runs the CLI.
@@ -17,10 +16,14 @@ import { vmCommand } from './vm-command';
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    // Each command is loaded on demand: `resources` needs neither the addon nor the VM's code, and
+    // a CLI start inside the emulated VM pays for every module it loads.
     case 'vm':
-      return vmCommand(rest);
+      return (await import('./vm-command')).vmCommand(rest);
     case 'devices':
-      return devicesCommand(rest);
+      return (await import('./devices-command')).devicesCommand(rest);
+    case 'resources':
+      return (await import('./resources-command')).resourcesCommand(rest);
     case '-h':
     case '--help':
     case 'help':

@@ -7,7 +7,8 @@ import {
 } from '../vm/limits';
 
 /** Help for `ndk-verbs vm`. */
-export const VM_USAGE = `Usage: ndk-verbs vm [--devices N] [--mem MB] [--timeout S] -- <command> [args...]
+export const VM_USAGE = `Usage: ndk-verbs vm [--devices N] [--mem MB] [--timeout S]
+                     [--kernel PKG | --kernel-deb FILE|URL...] -- <command> [args...]
        ndk-verbs vm --hosts N [options] -- <command> [args...]
        ndk-verbs vm [--hosts N] [options] --host 0 -- <command...> --host 1 -- <command...> ...
 
@@ -28,10 +29,16 @@ Options:
   --devices N   number of rxe devices, ${DEVICES_RANGE.min}..${DEVICES_RANGE.max} (default ${DEFAULT_DEVICES})
   --mem MB      guest memory in MiB, ${MEMORY_RANGE.min}..${MEMORY_RANGE.max} (default ${DEFAULT_MEMORY_MB})
   --timeout S   stop the VM after S seconds (boot included) and exit 124
+  --kernel PKG  boot this Debian kernel package (apt-get download), e.g.
+                linux-image-6.12-amd64; default: what linux-image-amd64 depends on
+  --kernel-deb FILE|URL
+                boot the kernel in these .deb packages (repeat for image, modules,
+                modules-extra); for hosts whose apt has no Debian archive
   -h, --help    show this help
 
 Exit status: the command's; 124 on timeout; 125 when the VM failed; 130/143 on SIGINT/SIGTERM.
-Environment: NDK_VERBS_VM_ACCEL=kvm|tcg, NDK_VERBS_CACHE_DIR, NDK_VERBS_VM_KERNEL_PACKAGE.
+Environment: NDK_VERBS_VM_ACCEL=kvm|tcg, NDK_VERBS_CACHE_DIR, NDK_VERBS_VM_KERNEL_PACKAGE,
+NDK_VERBS_VM_KERNEL_DEB.
 `;
 
 /** Help for `ndk-verbs devices`. */
@@ -40,6 +47,22 @@ export const DEVICES_USAGE = `Usage: ndk-verbs devices
 Lists the RDMA devices that libibverbs sees: name, node GUID, transport and port states, then the
 GID table of each port (index, GID, type: the gidIndex / gidFamily that queue pairs choose from).
 Exits 1 when there is none (try: ndk-verbs vm -- ndk-verbs devices).
+`;
+
+/** Help for `ndk-verbs resources`. */
+export const RESOURCES_USAGE = `Usage: ndk-verbs resources [--pid P] [--json]
+
+Lists what processes hold from the kernel's RDMA resource tracker (rdma resource show): memory
+regions with their sizes, protection domains, queue pairs and completion queues. The kernel
+records the thread that created each object; it is counted for that thread's process.
+Objects of threads that have exited are listed apart.
+
+Options:
+  --pid P   only process P (every one of its threads)
+  --json    print JSON: [{ pid, comm, mrs, pds, qps, cqs }]
+  -h, --help  show this help
+
+Needs the rdma tool (iproute2); run as root to see other users' processes.
 `;
 
 /** Top-level help. */
@@ -51,6 +74,8 @@ Commands:
   vm --hosts N [options] -- <command...>
                 run it on N SoftRoCE hosts on one virtual Ethernet (also --host i -- <command>)
   devices       list the RDMA devices (name, node GUID, transport, ports, GID tables)
+  resources [--pid P] [--json]
+                what processes hold in the kernel: regions and sizes, PDs, QPs, CQs
 
 Run 'ndk-verbs <command> --help' for details.
 `;

@@ -1,4 +1,5 @@
 import { DEVICES_RANGE, HOSTS_RANGE, MEMORY_RANGE, type Range, TIMEOUT_RANGE } from '../vm/limits';
+import type { VmKernel } from '../vm/kernel';
 import { parseHostCommands } from './host-commands';
 import { UsageError } from './usage-error';
 
@@ -18,6 +19,7 @@ export type VmArgs =
       devices?: number;
       memoryMb?: number;
       timeoutSeconds?: number;
+      kernel?: VmKernel;
     };
 
 type FlagKey = 'hosts' | 'devices' | 'memoryMb' | 'timeoutSeconds';
@@ -30,9 +32,10 @@ const FLAGS: Record<string, { key: FlagKey; range: Range }> = {
 };
 
 /**
- * Parses the arguments after `vm`: options (`--flag N` or `--flag=N`) up to `--` or the first word
- * that is not an option; everything after is the command. Or, from the first `--host`, the per-host
- * form `--host 0 -- <command> --host 1 -- <command>` (see {@link parseHostCommands}).
+ * Parses the arguments after `vm`: options (`--flag N` or `--flag=N`; `--kernel PKG`, `--kernel-deb
+ * FILE|URL`) up to `--` or the first word that is not an option; everything after is the command.
+ * Or, from the first `--host`, the per-host form `--host 0 -- <command> --host 1 -- <command>` (see
+ * {@link parseHostCommands}).
  *
  * @param argv - The arguments after `vm`.
  * @returns The parsed settings and command.
@@ -40,6 +43,7 @@ const FLAGS: Record<string, { key: FlagKey; range: Range }> = {
  */
 export function parseVmArgs(argv: readonly string[]): VmArgs {
   const out: Partial<Record<FlagKey, number>> = {};
+  let kernel: VmKernel | undefined;
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i];
@@ -50,11 +54,24 @@ export function parseVmArgs(argv: readonly string[]): VmArgs {
     if (arg === '-h' || arg === '--help') return { help: true };
     if (arg === '--host') {
       const hostCommands = parseHostCommands(argv.slice(i), out.hosts);
-      return { help: false, command: [], ...out, hosts: hostCommands.length, hostCommands };
+      return {
+        help: false,
+        command: [],
+        ...out,
+        ...(kernel && { kernel }),
+        hosts: hostCommands.length,
+        hostCommands,
+      };
     }
     if (!arg.startsWith('-')) break;
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg : arg.slice(0, eq);
+    if (name === '--kernel' || name === '--kernel-deb') {
+      const text = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+      if (!text || text.startsWith('-')) throw new UsageError(`${name} needs a value`);
+      kernel = addKernelSource(kernel, name, text);
+      continue;
+    }
     const flag = FLAGS[name];
     if (!flag) throw new UsageError(`unknown option ${name}`);
     const text = eq < 0 ? argv[++i] : arg.slice(eq + 1);
@@ -68,5 +85,15 @@ export function parseVmArgs(argv: readonly string[]): VmArgs {
   }
   const command = argv.slice(i);
   if (command.length === 0) throw new UsageError('no command given (put it after --)');
-  return { help: false, command, ...out };
+  return { help: false, command, ...out, ...(kernel && { kernel }) };
+}
+
+// `--kernel PKG` once, or `--kernel-deb FILE|URL` any number of times (the packages of one kernel).
+function addKernelSource(kernel: VmKernel | undefined, name: string, text: string): VmKernel {
+  if (name === '--kernel') {
+    if (kernel !== undefined) throw new UsageError('give --kernel once, and not with --kernel-deb');
+    return { package: text };
+  }
+  if (kernel?.package !== undefined) throw new UsageError('--kernel-deb cannot go with --kernel');
+  return { debs: [...(kernel?.debs ?? []), text] };
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
+import { imageScriptInput, kernelFromEnv, type VmKernel } from './kernel';
 import { packageRoot, vmCacheDir } from './paths';
 
 /** The boot files of the SoftRoCE VM, as prepared by `scripts/vm/build-image.sh`. */
@@ -25,23 +26,29 @@ export interface PrepareImageOptions {
   stderr?: Writable;
   /** Environment of the script (e.g. `NDK_VERBS_VM_KERNEL_PACKAGE`); defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** Which kernel to prepare; defaults to the one the environment names ({@link kernelFromEnv}). */
+  kernel?: VmKernel;
 }
 
 /**
  * Makes sure the VM's kernel, modules and initramfs are in the cache, preparing them on first use
- * (`apt-get download` of Debian's kernel package; takes a minute once, milliseconds afterwards).
+ * (`apt-get download` of Debian's kernel package, or the given `.deb` files or URLs; takes a minute
+ * once, milliseconds afterwards).
  *
  * @param options - Cache location, message stream and environment.
  * @returns The prepared image.
- * @throws Error when the build script fails or prints no `<kver> <dir>` line.
+ * @throws Error when the kernel choice is contradictory, the build script fails or prints no
+ *   `<kver> <dir>` line.
  */
 export async function prepareImage(options: PrepareImageOptions = {}): Promise<VmImage> {
   const cache = options.cacheDir ?? vmCacheDir(options.env);
   const stderr = options.stderr ?? process.stderr;
   const script = path.join(packageRoot(), 'scripts', 'vm', 'build-image.sh');
-  const child = spawn('bash', [script, cache], {
+  const env = options.env ?? process.env;
+  const input = imageScriptInput(options.kernel ?? kernelFromEnv(env), env);
+  const child = spawn('bash', [script, cache, ...input.args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: options.env ?? process.env,
+    env: input.env,
   });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

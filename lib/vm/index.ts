@@ -8,6 +8,8 @@ export type { Accelerator, AcceleratorName, HostProbe } from './accel';
 export { buildCommandScript, shellQuote } from './command-script';
 export { prepareImage } from './image';
 export type { PrepareImageOptions, VmImage } from './image';
+export { imageScriptInput, kernelFromEnv } from './kernel';
+export type { VmKernel } from './kernel';
 export * from './limits';
 export { cacheDir, packageRoot, vmCacheDir } from './paths';
 export { buildQemuArgs, qemuOptValue } from './qemu-args';

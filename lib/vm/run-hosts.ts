@@ -8,6 +8,7 @@ import { EthernetHub, type LinkConditions } from './ethernet-hub';
 import { bootHost, type HostBootOutcome } from './host-boot';
 import { hostAddress, hostDeviceName, hostQemuExtras } from './host-network';
 import { prepareImage } from './image';
+import type { VmKernel } from './kernel';
 import {
   DEFAULT_DEVICES,
   DEFAULT_MEMORY_MB,
@@ -57,6 +58,8 @@ export interface RunHostsOptions {
    * client that is gone until the timeout.
    */
   stopOnFailure?: boolean;
+  /** The kernel every host boots; default the one the environment names, else Debian 12's current one. */
+  kernel?: VmKernel;
 }
 
 /** How one host of a run ended. */
@@ -289,7 +292,9 @@ interface RunInput {
 async function runAll(input: RunInput): Promise<RunHostsResult> {
   const { options, control, stdout, stderr } = input;
   const accel = chooseAccelerator();
-  const image = await prepareImage({ stderr });
+  const image = await prepareImage(
+    options.kernel === undefined ? { stderr } : { stderr, kernel: options.kernel },
+  );
   const hub = await EthernetHub.open(input.hosts);
   control.attachHub(hub);
   let timedOut = false;

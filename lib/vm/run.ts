@@ -7,6 +7,7 @@ import { buildCommandScript } from './command-script';
 import { listenForGuestStderr } from './guest-stderr';
 import { readStatus, tail } from './guest-result';
 import { prepareImage } from './image';
+import type { VmKernel } from './kernel';
 import {
   DEFAULT_DEVICES,
   DEFAULT_MEMORY_MB,
@@ -34,6 +35,8 @@ export interface RunInVmOptions {
   memoryMb?: number;
   /** Stop the VM after this many seconds (boot included) and report exit code 124; default none. */
   timeoutSeconds?: number;
+  /** The kernel to boot; default the one the environment names, else Debian 12's current one. */
+  kernel?: VmKernel;
   /** Host directory to run the command in (the guest sees the same path); default `process.cwd()`. */
   cwd?: string;
   /** Environment exported to the command; default `process.env`. */
@@ -92,7 +95,9 @@ export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
     throw new Error(`${cwd} is under ${hidden}, which the VM does not share: run from elsewhere`);
   }
   const accel = chooseAccelerator();
-  const image = await prepareImage({ stderr });
+  const image = await prepareImage(
+    options.kernel === undefined ? { stderr } : { stderr, kernel: options.kernel },
+  );
 
   const work = createWorkDir();
   const router = new OutputRouter(stdout, stderr);
