@@ -7,7 +7,7 @@ import {
 } from '../vm/limits';
 
 /** Help for `ndk-verbs vm`. */
-export const VM_USAGE = `Usage: ndk-verbs vm [--devices N] [--mem MB] [--timeout S] -- <command> [args...]
+export const VM_USAGE = `Usage: ndk-verbs vm [--devices N] [--mem MB] [--timeout S] [--icount] -- <command> [args...]
        ndk-verbs vm --hosts N [options] -- <command> [args...]
        ndk-verbs vm [--hosts N] [options] --host 0 -- <command...> --host 1 -- <command...> ...
 
@@ -28,6 +28,8 @@ Options:
   --devices N   number of rxe devices, ${DEVICES_RANGE.min}..${DEVICES_RANGE.max} (default ${DEFAULT_DEVICES})
   --mem MB      guest memory in MiB, ${MEMORY_RANGE.min}..${MEMORY_RANGE.max} (default ${DEFAULT_MEMORY_MB})
   --timeout S   stop the VM after S seconds (boot included) and exit 124
+  --icount      count guest time in instructions (QEMU -icount shift=0,sleep=off, TCG, one vCPU):
+                timings repeat within about 1 % however loaded the host is (single VM only)
   -h, --help    show this help
 
 Exit status: the command's; 124 on timeout; 125 when the VM failed; 130/143 on SIGINT/SIGTERM.
@@ -46,7 +48,7 @@ Exits 1 when there is none (try: ndk-verbs vm -- ndk-verbs devices).
 export const MAIN_USAGE = `Usage: ndk-verbs <command> [options]
 
 Commands:
-  vm [--devices N] [--mem MB] [--timeout S] -- <command...>
+  vm [--devices N] [--mem MB] [--timeout S] [--icount] -- <command...>
                 run a command in a SoftRoCE VM with real rxe devices
   vm --hosts N [options] -- <command...>
                 run it on N SoftRoCE hosts on one virtual Ethernet (also --host i -- <command>)

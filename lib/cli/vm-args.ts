@@ -18,6 +18,8 @@ export type VmArgs =
       devices?: number;
       memoryMb?: number;
       timeoutSeconds?: number;
+      /** `--icount`: guest time counted in instructions, one vCPU (single VM only). */
+      icount?: boolean;
     };
 
 type FlagKey = 'hosts' | 'devices' | 'memoryMb' | 'timeoutSeconds';
@@ -30,8 +32,8 @@ const FLAGS: Record<string, { key: FlagKey; range: Range }> = {
 };
 
 /**
- * Parses the arguments after `vm`: options (`--flag N` or `--flag=N`) up to `--` or the first word
- * that is not an option; everything after is the command. Or, from the first `--host`, the per-host
+ * Parses the arguments after `vm`: options (`--flag N` or `--flag=N`, and the bare `--icount`) up to
+ * `--` or the first word that is not an option; everything after is the command. Or, from the first `--host`, the per-host
  * form `--host 0 -- <command> --host 1 -- <command>` (see {@link parseHostCommands}).
  *
  * @param argv - The arguments after `vm`.
@@ -40,6 +42,7 @@ const FLAGS: Record<string, { key: FlagKey; range: Range }> = {
  */
 export function parseVmArgs(argv: readonly string[]): VmArgs {
   const out: Partial<Record<FlagKey, number>> = {};
+  let icount = false;
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i];
@@ -48,7 +51,12 @@ export function parseVmArgs(argv: readonly string[]): VmArgs {
       break;
     }
     if (arg === '-h' || arg === '--help') return { help: true };
+    if (arg === '--icount') {
+      icount = true;
+      continue;
+    }
     if (arg === '--host') {
+      if (icount) throw new UsageError('--icount runs a single VM; it cannot be used with --host');
       const hostCommands = parseHostCommands(argv.slice(i), out.hosts);
       return { help: false, command: [], ...out, hosts: hostCommands.length, hostCommands };
     }
@@ -68,5 +76,8 @@ export function parseVmArgs(argv: readonly string[]): VmArgs {
   }
   const command = argv.slice(i);
   if (command.length === 0) throw new UsageError('no command given (put it after --)');
-  return { help: false, command, ...out };
+  if (icount && out.hosts !== undefined) {
+    throw new UsageError('--icount runs a single VM; it cannot be used with --hosts');
+  }
+  return { help: false, command, ...out, ...(icount ? { icount } : {}) };
 }

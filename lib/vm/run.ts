@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
-import { chooseAccelerator } from './accel';
+import { chooseAccelerator, countedAccelerator } from './accel';
 import { buildCommandScript } from './command-script';
 import { listenForGuestStderr } from './guest-stderr';
 import { readStatus, tail } from './guest-result';
@@ -42,6 +42,13 @@ export interface RunInVmOptions {
   stdout?: Writable;
   /** Receives the command's stderr as it arrives, and ndk-verbs' messages; default `process.stderr`. */
   stderr?: Writable;
+  /**
+   * Count guest time in instructions (QEMU `-icount shift=0,sleep=off`, TCG, one vCPU): every
+   * guest instruction is 1 ns of the guest's clock, so the command's timings repeat within about
+   * 1 % from run to run, however loaded the host is. For benchmarks of single-threaded cost; the
+   * run itself is slower, and threads cannot run in parallel. Default false.
+   */
+  icount?: boolean;
 }
 
 /** Outcome of {@link runInVm}. */
@@ -91,7 +98,7 @@ export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
   if (hidden) {
     throw new Error(`${cwd} is under ${hidden}, which the VM does not share: run from elsewhere`);
   }
-  const accel = chooseAccelerator();
+  const accel = options.icount === true ? countedAccelerator() : chooseAccelerator();
   const image = await prepareImage({ stderr });
 
   const work = createWorkDir();
@@ -100,7 +107,11 @@ export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
   try {
     fs.writeFileSync(
       path.join(work.xfer, 'command.sh'),
-      buildCommandScript(options.command, cwd, options.env ?? process.env),
+      buildCommandScript(options.command, cwd, {
+        ...(options.env ?? process.env),
+        // Tells a benchmark in the guest whether its clock counts instructions.
+        NDK_VERBS_VM_ICOUNT: accel.counted ? '1' : '0',
+      }),
     );
     guestErr = await listenForGuestStderr(work.stderrSocket, router);
     const args = buildQemuArgs({
@@ -112,7 +123,7 @@ export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
       kernelLog: work.kernelLog,
       devices,
       memoryMb,
-      cpus: Math.max(1, Math.min(os.availableParallelism(), 4)),
+      cpus: accel.counted ? 1 : Math.max(1, Math.min(os.availableParallelism(), 4)),
       stdoutTty: isTerminal(stdout),
       stderrTty: isTerminal(stderr),
     });
