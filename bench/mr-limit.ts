@@ -1,8 +1,9 @@
 /**
- * Where rxe's own limit on memory regions stops a service, and what ndk-verbs reports there:
- * registers one 4 KiB page as new regions (each its own `MemoryRegion`, inline) until a
- * registration is refused, prints the device's `max_mr` (`ibv_devinfo -v`), the count reached and
- * the refusal's NTSTATUS as JSON, then deregisters and closes everything. Not part of
+ * Where rxe's own limit on memory regions stops a service, and what ndk-verbs reports there. The
+ * C program (`reg_dereg_loop hold`) first takes all but `NODE_SHARE` of the device's `max_mr`
+ * (`ibv_devinfo -v`), which is quick in C; ndk-verbs then registers one 4 KiB page as new regions
+ * (each its own `MemoryRegion`, inline) until a registration is refused. Prints the limit, the
+ * count reached and the refusal's NTSTATUS as JSON, then releases everything. Not part of
  * `npm run bench`: at rxe's limit the kernel holds several GiB for the regions.
  *
  * Usage: `ndk-verbs vm --mem 8192 -- node --expose-gc dist/bench/mr-limit.js [device]`.
@@ -10,9 +11,11 @@
  * @packageDocumentation
  */
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 
 import { type MemoryRegion } from '../lib';
+import { C_PROGRAM } from './c-baseline';
 import { createMr, FLAGS, openPd } from './ndk';
 import { ndk } from './target';
 
@@ -26,8 +29,24 @@ export function deviceMaxMr(device: string): number {
   return Number(match[1]);
 }
 
+/** Regions left for ndk-verbs to register before the device's limit. */
+const NODE_SHARE = 2000;
+
+/** Starts `reg_dereg_loop hold` and resolves with how many regions it holds once it holds them. */
+async function holdInC(device: string, count: number) {
+  const child = spawn(C_PROGRAM, ['hold', device, String(count)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  const { held, errno } = JSON.parse(line.toString()) as { held: number; errno: number };
+  if (errno !== 0)
+    throw new Error(`the C program was refused after ${held} regions (errno ${errno})`);
+  return { held, release: () => child.stdin.end() };
+}
+
 async function main(device: string): Promise<void> {
   const maxMr = deviceMaxMr(device);
+  const c = await holdInC(device, Math.max(0, maxMr - NODE_SHARE));
   const { pd } = openPd(device);
   const page = allocate(4096);
   new Uint8Array(page).fill(1);
@@ -37,7 +56,7 @@ async function main(device: string): Promise<void> {
   };
   let refusal: number = NtStatus.STATUS_SUCCESS;
   // One past the device's limit at most: a device that never refuses ends the loop too.
-  while (held.length <= maxMr) {
+  while (c.held + held.length <= maxMr) {
     const mr = createMr(pd, 'inline');
     const status = NdkRegisterMr(mr, page, 4096, FLAGS, fail);
     if (status !== NtStatus.STATUS_SUCCESS) {
@@ -54,7 +73,15 @@ async function main(device: string): Promise<void> {
     if (status !== NtStatus.STATUS_SUCCESS) throw new Error(`deregister: ${ntStatusName(status)}`);
   }
   await Promise.all(held.map((mr) => mr.close()));
-  const result = { device, maxMr, reached, refusal: ntStatusName(refusal) };
+  c.release();
+  const result = {
+    device,
+    maxMr,
+    heldByC: c.held,
+    registeredByNdkVerbs: reached,
+    total: c.held + reached,
+    refusal: ntStatusName(refusal),
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
