@@ -5,7 +5,7 @@
 #
 # Two parts, each a process that prints its result as one marker line on stdout, captured here:
 # - counted: per-operation costs, deregistration rates and scale. In the VM it runs with
-#   `--icount` (one vCPU, guest time counted in instructions), so its ratios repeat within ~1 %.
+#   `--icount` (one vCPU, guest time counted in instructions), so host load drops out of it.
 # - wall: event loop, concurrency, leak and spawn, which need threads running in parallel or real
 #   time: wall clock, 2 vCPUs.
 # The host side (dist/bench/report.js) writes bench-results/latest.json and latest.svg and prints

@@ -29,7 +29,7 @@ Options:
   --mem MB      guest memory in MiB, ${MEMORY_RANGE.min}..${MEMORY_RANGE.max} (default ${DEFAULT_MEMORY_MB})
   --timeout S   stop the VM after S seconds (boot included) and exit 124
   --icount      count guest time in instructions (QEMU -icount shift=0,sleep=off, TCG, one vCPU):
-                timings repeat within about 1 % however loaded the host is (single VM only)
+                host load drops out of the guest's timings (single VM only)
   -h, --help    show this help
 
 Exit status: the command's; 124 on timeout; 125 when the VM failed; 130/143 on SIGINT/SIGTERM.
@@ -48,7 +48,7 @@ Exits 1 when there is none (try: ndk-verbs vm -- ndk-verbs devices).
 export const MAIN_USAGE = `Usage: ndk-verbs <command> [options]
 
 Commands:
-  vm [--devices N] [--mem MB] [--timeout S] [--icount] -- <command...>
+  vm [--devices N] [--mem MB] [--timeout S] -- <command...>
                 run a command in a SoftRoCE VM with real rxe devices
   vm --hosts N [options] -- <command...>
                 run it on N SoftRoCE hosts on one virtual Ethernet (also --host i -- <command>)

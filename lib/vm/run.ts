@@ -44,9 +44,9 @@ export interface RunInVmOptions {
   stderr?: Writable;
   /**
    * Count guest time in instructions (QEMU `-icount shift=0,sleep=off`, TCG, one vCPU): every
-   * guest instruction is 1 ns of the guest's clock, so the command's timings repeat within about
-   * 1 % from run to run, however loaded the host is. For benchmarks of single-threaded cost; the
-   * run itself is slower, and threads cannot run in parallel. Default false.
+   * guest instruction is 1 ns of the guest's clock, so host load drops out of the command's
+   * timings (most repeat within 1–2 % from run to run). For benchmarks of single-threaded cost;
+   * the run itself is slower, and threads cannot run in parallel. Default false.
    */
   icount?: boolean;
 }
