@@ -10,7 +10,8 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
-import { allocate, NdkDeregisterMr, NtStatus, type ProtectionDomain } from '../lib';
+import { type ProtectionDomain } from '../lib';
+import { ndk } from './target';
 import { cParallel, cSequential } from './c-baseline';
 import { CONCURRENCY, DEVICE } from './config';
 import { collectGarbage } from './gc';
@@ -18,6 +19,8 @@ import { createMr, deregisterInline, expectStatus, register, registerInline } fr
 import { type Progress } from './progress';
 import { type ConcurrencyResult } from './result';
 import { median, round } from './stats';
+
+const { allocate, NdkDeregisterMr, NtStatus } = ndk;
 
 /** Progress units this test reports. */
 export const CONCURRENCY_UNITS = 4 * CONCURRENCY.rounds;

@@ -8,13 +8,16 @@
 
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
-import { allocate, type MemoryRegion, type ProtectionDomain } from '../lib';
+import { type MemoryRegion, type ProtectionDomain } from '../lib';
+import { ndk } from './target';
 import { EVENT_LOOP } from './config';
 import { collectGarbage, sleep } from './gc';
 import { createMr, deregister, deregisterInline, register, registerInline } from './ndk';
 import { type Progress } from './progress';
 import { type Delay, type EventLoopResult, type PolicyDelays } from './result';
 import { median, round } from './stats';
+
+const { allocate } = ndk;
 
 /** Progress units this test reports. */
 export const EVENT_LOOP_UNITS = 1 + 2 * EVENT_LOOP.rounds;

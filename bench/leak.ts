@@ -8,7 +8,8 @@
 
 import { performance } from 'node:perf_hooks';
 
-import { allocate, type MemoryRegion, type ProtectionDomain } from '../lib';
+import { type MemoryRegion, type ProtectionDomain } from '../lib';
+import { ndk } from './target';
 import { LEAK } from './config';
 import { collectGarbage, sleep } from './gc';
 import { kernelMrCount } from './kernel-mrs';
@@ -16,6 +17,8 @@ import { createMr, deregisterInline, registerInline } from './ndk';
 import { type Progress } from './progress';
 import { type LeakResult } from './result';
 import { round } from './stats';
+
+const { allocate } = ndk;
 
 /** Progress units this test reports (one per 1,000 requested cycles). */
 export const LEAK_UNITS = Math.ceil(LEAK.cycles / 1000);

@@ -7,20 +7,24 @@
  */
 
 import {
+  type Adapter,
   type CompletionPolicy,
   type MemoryRegion,
+  type NdkOut,
+  type ProtectionDomain,
+} from '../lib';
+import { ndk } from './target';
+
+const {
   NdkCreateMr,
   NdkCreatePd,
   NdkDeregisterMr,
   NdkMrFlags,
   NdkOpenAdapter,
-  type NdkOut,
   NdkRegisterMr,
   NtStatus,
   ntStatusName,
-  type Adapter,
-  type ProtectionDomain,
-} from '../lib';
+} = ndk;
 
 /** The flags every registration of the benchmark uses (the C program's IBV_ACCESS_LOCAL_WRITE). */
 export const FLAGS = NdkMrFlags.NDK_MR_FLAG_ALLOW_LOCAL_WRITE;
@@ -54,7 +58,11 @@ export function createMr(pd: ProtectionDomain, policy: CompletionPolicy): Memory
 }
 
 /** `NdkRegisterMr` that must complete inline. */
-export function registerInline(mr: MemoryRegion, memory: ArrayBuffer, bytes: number): void {
+export function registerInline(
+  mr: MemoryRegion,
+  memory: ArrayBuffer | ArrayBufferView,
+  bytes: number,
+): void {
   expectStatus('NdkRegisterMr', NdkRegisterMr(mr, memory, bytes, FLAGS, fail), STATUS_SUCCESS);
 }
 

@@ -9,21 +9,16 @@
 
 import { performance } from 'node:perf_hooks';
 
-import {
-  allocate,
-  type MemoryRegion,
-  NdkDeregisterMr,
-  NdkRegisterMr,
-  NtStatus,
-  ntStatusName,
-  type ProtectionDomain,
-} from '../lib';
+import { type MemoryRegion, type ProtectionDomain } from '../lib';
 import { cHop, cPerOp } from './c-baseline';
-import { DEVICE, PER_OP_ROUNDS, PER_OP_SIZES, PER_OP_WARMUP } from './config';
+import { DEVICE, PER_OP_JIT_WARMUP, PER_OP_ROUNDS, PER_OP_SIZES, PER_OP_WARMUP } from './config';
 import { createMr, expectStatus, FLAGS } from './ndk';
 import { type Progress } from './progress';
 import { type PathName, type PerOpRow } from './result';
 import { round, summarize } from './stats';
+import { ndk } from './target';
+
+const { allocate, NdkDeregisterMr, NdkRegisterMr, NtStatus, ntStatusName } = ndk;
 
 /** Progress units this test reports. */
 export const PER_OP_UNITS = PER_OP_SIZES.length * PER_OP_ROUNDS * 5;
@@ -33,6 +28,7 @@ type Timed = (count: number) => Promise<number[]>;
 /** Measures every size; one row per size. */
 export async function measurePerOp(pd: ProtectionDomain, progress: Progress): Promise<PerOpRow[]> {
   const rows: PerOpRow[] = [];
+  await warmUp(pd, progress);
   for (const { bytes, iterations } of PER_OP_SIZES) {
     const memory = allocate(bytes);
     new Uint8Array(memory).fill(1); // fault the pages in, as the C program's memset does
@@ -80,12 +76,27 @@ export async function measurePerOp(pd: ProtectionDomain, progress: Progress): Pr
   return rows;
 }
 
+// Steady state is what a service sees: every Node path runs PER_OP_JIT_WARMUP pairs untimed first.
+async function warmUp(pd: ProtectionDomain, progress: Progress): Promise<void> {
+  progress.task(`warming up: ${PER_OP_JIT_WARMUP} pairs per path`);
+  const bytes = 4096;
+  const memory = allocate(bytes);
+  const inlineMr = createMr(pd, 'inline');
+  const deferredMr = createMr(pd, 'deferred');
+  const promiseMr = await pd.createMr();
+  inlinePairs(inlineMr, memory, bytes, PER_OP_JIT_WARMUP);
+  await deferredPairs(deferredMr, memory, bytes, PER_OP_JIT_WARMUP);
+  await promisePairs(promiseMr, memory, bytes, PER_OP_JIT_WARMUP);
+  await Promise.all([inlineMr, deferredMr, promiseMr].map((mr) => mr.close()));
+}
+
 /** A human size: 4 KiB, 1 MiB, … */
 export function label(bytes: number): string {
   return bytes >= 2 ** 20 ? `${bytes / 2 ** 20} MiB` : `${bytes / 1024} KiB`;
 }
 
-function cPairs(bytes: number, count: number): number[] {
+/** `count` C register + deregister pairs at `bytes`, µs each. */
+export function cPairs(bytes: number, count: number): number[] {
   const c = cPerOp(DEVICE, bytes, count, PER_OP_WARMUP);
   return c.regNs.map((reg, i) => (reg + c.deregNs[i]) / 1000);
 }
@@ -94,8 +105,11 @@ function cHopPairs(bytes: number, count: number): number[] {
   return cHop(DEVICE, bytes, count, PER_OP_WARMUP).pairNs.map((ns) => ns / 1000);
 }
 
-// The statuses are checked after the clock stops, so the timed part is the two calls alone.
-function inlinePairs(mr: MemoryRegion, memory: ArrayBuffer, bytes: number, count: number) {
+/**
+ * `count` NDK-style inline register + deregister pairs, µs each. The statuses are checked after the
+ * clock stops, so the timed part is the two calls alone.
+ */
+export function inlinePairs(mr: MemoryRegion, memory: ArrayBuffer, bytes: number, count: number) {
   const out: number[] = [];
   const unexpected = () => {
     throw new Error('an inline request called its completion');
@@ -112,7 +126,13 @@ function inlinePairs(mr: MemoryRegion, memory: ArrayBuffer, bytes: number, count
   return out;
 }
 
-async function deferredPairs(mr: MemoryRegion, memory: ArrayBuffer, bytes: number, count: number) {
+/** `count` NDK-style deferred pairs, each deregistering from the register completion; µs each. */
+export async function deferredPairs(
+  mr: MemoryRegion,
+  memory: ArrayBuffer,
+  bytes: number,
+  count: number,
+) {
   const out: number[] = [];
   for (let i = 0; i < count; i++) out.push(await deferredPair(mr, memory, bytes));
   return out;

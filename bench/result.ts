@@ -148,18 +148,79 @@ export interface MachineInfo {
   hostNproc?: number;
 }
 
-/** A whole run. */
-export interface BenchResult {
-  readonly version: 1;
+/** Cost and memory with `held` 4 KiB regions registered on one PD. */
+export interface ScaleRow {
+  readonly held: number;
+  /** Mean `NdkCreateMr` per region while creating the regions up to this level, µs. */
+  readonly createUsPerRegion: number;
+  /** Mean inline `NdkRegisterMr` per region while registering up to this level, µs. */
+  readonly registerUsPerRegion: number;
+  /** Mean inline `NdkDeregisterMr` per region from this level down to the level below, µs. */
+  readonly deregisterUsPerRegion: number;
+  /** Register + deregister pairs of one more region with `held` held: C, NDK inline, deferred. */
+  readonly c: Summary;
+  readonly inline: Summary;
+  readonly deferred: Summary;
+  /** Growth of RSS since before the first region, per held region (bytes; after a GC). */
+  readonly rssBytesPerRegion: number;
+  /** Growth of the V8 heap in use since before the first region, per held region (bytes). */
+  readonly heapBytesPerRegion: number;
+}
+
+/** Test 6: cost and memory against the number of regions held. */
+export interface ScaleResult {
+  readonly bytes: number;
+  readonly pairs: number;
+  readonly deferredPairs: number;
+  readonly rows: readonly ScaleRow[];
+}
+
+/**
+ * How a part's times were taken: `instructions` when the guest clock counted instructions (QEMU
+ * `-icount`, one vCPU: repeatable, single-threaded), `wall` for real (or emulated) elapsed time.
+ */
+export type Clock = 'instructions' | 'wall';
+
+/** What every part of a run records about itself. */
+interface PartHeader {
+  readonly version: 2;
+  readonly clock: Clock;
+  /** `A` or `B` in a `--compare` run (A: the other ref's build, B: this checkout's). */
+  readonly label?: string;
   readonly startedAt: string;
   readonly durationS: number;
   readonly machine: MachineInfo;
   readonly autoInlineLimitBytes: number;
+}
+
+/**
+ * The single-threaded costs, measured with a counted clock where the VM offers one: register +
+ * deregister per size, deregistration rates, and scale.
+ */
+export interface CountedPart extends PartHeader {
+  readonly part: 'counted';
   readonly perOp: readonly PerOpRow[];
+  readonly concurrency: ConcurrencyResult;
+  readonly scale: ScaleResult;
+}
+
+/** What needs threads running in parallel or real elapsed time: always wall-clock, 2 vCPUs. */
+export interface WallPart extends PartHeader {
+  readonly part: 'wall';
   readonly eventLoop: EventLoopResult;
   readonly concurrency: ConcurrencyResult;
   readonly leak: LeakResult;
   readonly spawn: SpawnResult;
-  /** Wall time of the whole `npm run bench`, VM boot included; set by the report. */
+}
+
+/** One part, as a measuring process prints it. */
+export type PartResult = CountedPart | WallPart;
+
+/** A whole run: its two parts. */
+export interface BenchResult {
+  readonly version: 2;
+  readonly counted: CountedPart;
+  readonly wall: WallPart;
+  /** Wall time of the whole `npm run bench`, VM boots included; set by the report. */
   wallS?: number;
 }

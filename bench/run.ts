@@ -1,14 +1,19 @@
 /**
  * The measuring side of `npm run bench`: runs where the RDMA device is (inside the SoftRoCE VM, or
- * on a host with a device), all five tests on one device in one process, a progress bar on stderr,
- * and finally one stdout line `NDKV-BENCH-RESULT <json>` for `bench/report.ts` on the host.
+ * on a host with a device), one part of the tests on one device in one process, a progress bar on
+ * stderr, and finally one stdout line `NDKV-BENCH-RESULT <json>` for `bench/report.ts` on the host.
  *
- * Usage: `node --expose-gc dist/bench/run.js`.
+ * - `counted`: register + deregister per size, deregistration rates and scale: single-threaded
+ *   costs, run in the VM with `--icount` so that their clock counts instructions.
+ * - `wall`: event loop, concurrency, leak and spawn: what needs threads running in parallel or real
+ *   elapsed time, run with 2 vCPUs and a wall clock.
+ *
+ * Usage: `node --expose-gc dist/bench/run.js counted|wall`. `NDK_VERBS_BENCH_LABEL` tags the result
+ * (`A`/`B` in a `--compare` run); `NDK_VERBS_BENCH_LIB` picks the build measured (see target.ts).
  *
  * @packageDocumentation
  */
 
-import { AUTO_INLINE_LIMIT_BYTES, NdkCloseObject } from '../lib';
 import { DEVICE } from './config';
 import { CONCURRENCY_UNITS, measureConcurrency } from './concurrency';
 import { EVENT_LOOP_UNITS, measureEventLoop } from './event-loop';
@@ -17,42 +22,60 @@ import { machineInfo } from './machine';
 import { openPd } from './ndk';
 import { measurePerOp, PER_OP_UNITS } from './per-op';
 import { Progress } from './progress';
-import { type BenchResult, RESULT_MARKER } from './result';
+import { type Clock, type PartResult, RESULT_MARKER } from './result';
+import { measureScale, SCALE_UNITS } from './scale';
 import { measureSpawn, SPAWN_UNITS } from './spawn';
 import { round } from './stats';
+import { ndk } from './target';
 
-async function main(): Promise<void> {
+const { AUTO_INLINE_LIMIT_BYTES, NdkCloseObject } = ndk;
+
+/** The guest's clock counts instructions when the VM runner says so (`ndk-verbs vm --icount`). */
+export function clockKind(env: NodeJS.ProcessEnv = process.env): Clock {
+  return env.NDK_VERBS_VM_ICOUNT === '1' ? 'instructions' : 'wall';
+}
+
+async function main(part: string | undefined): Promise<void> {
+  if (part !== 'counted' && part !== 'wall') throw new Error('usage: run.js counted|wall');
   const started = Date.now();
   const machine = machineInfo(DEVICE);
   const progress = new Progress();
-  progress.start(PER_OP_UNITS + EVENT_LOOP_UNITS + CONCURRENCY_UNITS + LEAK_UNITS + SPAWN_UNITS);
   const { adapter, pd } = openPd(DEVICE);
-  const perOp = await measurePerOp(pd, progress);
-  const eventLoop = await measureEventLoop(pd, progress);
-  const concurrency = await measureConcurrency(pd, progress);
-  const leak = await measureLeak(pd, progress);
-  const spawn = await measureSpawn(pd, progress);
+  const header = {
+    version: 2 as const,
+    clock: clockKind(),
+    ...(process.env.NDK_VERBS_BENCH_LABEL ? { label: process.env.NDK_VERBS_BENCH_LABEL } : {}),
+    startedAt: new Date(started).toISOString(),
+    machine,
+    autoInlineLimitBytes: AUTO_INLINE_LIMIT_BYTES,
+  };
+  let result: PartResult;
+  if (part === 'counted') {
+    progress.start(PER_OP_UNITS + CONCURRENCY_UNITS + SCALE_UNITS);
+    const perOp = await measurePerOp(pd, progress);
+    const concurrency = await measureConcurrency(pd, progress);
+    const scale = await measureScale(pd, progress);
+    const durationS = round((Date.now() - started) / 1000, 1);
+    result = { ...header, part, durationS, perOp, concurrency, scale };
+  } else {
+    progress.start(EVENT_LOOP_UNITS + CONCURRENCY_UNITS + LEAK_UNITS + SPAWN_UNITS);
+    const eventLoop = await measureEventLoop(pd, progress);
+    const concurrency = await measureConcurrency(pd, progress);
+    const leak = await measureLeak(pd, progress);
+    const spawn = await measureSpawn(pd, progress);
+    const durationS = round((Date.now() - started) / 1000, 1);
+    result = { ...header, part, durationS, eventLoop, concurrency, leak, spawn };
+  }
   progress.task('done');
   progress.stop();
   NdkCloseObject(pd, () => {});
   NdkCloseObject(adapter, () => {});
-
-  const result: BenchResult = {
-    version: 1,
-    startedAt: new Date(started).toISOString(),
-    durationS: round((Date.now() - started) / 1000, 1),
-    machine,
-    autoInlineLimitBytes: AUTO_INLINE_LIMIT_BYTES,
-    perOp,
-    eventLoop,
-    concurrency,
-    leak,
-    spawn,
-  };
   process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`\nndk-verbs bench failed: ${String((error as Error)?.stack ?? error)}\n`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main(process.argv[2]).catch((error: unknown) => {
+    process.stderr.write(`\nndk-verbs bench failed: ${String((error as Error)?.stack ?? error)}\n`);
+    process.exitCode = 1;
+  });
+}

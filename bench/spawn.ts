@@ -8,13 +8,16 @@
  * @packageDocumentation
  */
 
-import { allocate, diagnostics, type ProtectionDomain } from '../lib';
+import { type ProtectionDomain } from '../lib';
+import { ndk } from './target';
 import { SPAWN } from './config';
 import { collectGarbage, sleep } from './gc';
 import { type Progress } from './progress';
 import { type SpawnResult } from './result';
 import { medianSpawnMs, medianSpawnMsWhileRegistered } from './spawn-cost';
 import { round } from './stats';
+
+const { allocate, diagnostics } = ndk;
 
 /** Progress units this test reports (one per measured case). */
 export const SPAWN_UNITS = 3;

@@ -1,48 +1,130 @@
 /**
- * The chart of a run: median register + deregister cost against region size, log-log, one line
- * per path (C, NDK inline, NDK deferred, promise API). Plain hand-written SVG.
+ * The chart of a run, plain hand-written SVG, two log-log plots one above the other: median
+ * register + deregister cost against region size (one line per path: C, NDK inline, NDK deferred,
+ * promise API), and cost against the number of 4 KiB regions held (the scale test).
  *
  * @packageDocumentation
  */
 
 import { label } from './per-op';
-import { type BenchResult, type PathName, type PerOpRow } from './result';
+import { type BenchResult, type CountedPart, type PathName, type ScaleRow } from './result';
 
 const WIDTH = 820; // room for the longest legend entry beside the plot
 const HEIGHT = 440;
 const PAD = { left: 70, right: 270, top: 40, bottom: 50 };
-type Series = PathName | 'cHop';
 
-const SERIES: ReadonlyArray<{ path: Series; name: string; color: string; dash: string }> = [
-  { path: 'c', name: 'C loop (ibv_reg_mr/ibv_dereg_mr)', color: '#222222', dash: '' },
-  { path: 'cHop', name: 'C loop, each call on a second thread', color: '#888888', dash: '6 3' },
-  { path: 'inline', name: 'NDK style, inline', color: '#1f77b4', dash: '' },
-  { path: 'deferred', name: 'NDK style, deferred', color: '#d62728', dash: '6 3' },
-  { path: 'promise', name: "promise API ('auto')", color: '#2ca02c', dash: '2 3' },
-];
+/** One line of a plot: its legend, its style and a value (µs) per x. */
+interface Series {
+  readonly name: string;
+  readonly color: string;
+  readonly dash: string;
+  readonly values: readonly number[];
+}
 
-/** The SVG document for `result`. */
+/** One plot: log x, log y (µs). */
+interface Plot {
+  readonly title: string;
+  readonly xTitle: string;
+  readonly xs: readonly number[];
+  readonly xLabel: (x: number) => string;
+  readonly series: readonly Series[];
+}
+
+/** The SVG document for `result`: cost against size above, cost against regions held below. */
 export function renderChart(result: BenchResult): string {
-  const rows = result.perOp;
-  const values = rows.flatMap((row) => SERIES.map((s) => medianOf(row, s.path)));
+  const counted = result.counted;
+  return (
+    [
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT * 2}" ` +
+        `font-family="sans-serif" font-size="12">`,
+      ...plot(sizePlot(counted)),
+      `<g transform="translate(0 ${HEIGHT})">`,
+      ...plot(scalePlot(counted)),
+      '</g>',
+      '</svg>',
+    ].join('\n') + '\n'
+  );
+}
+
+function clockNote(part: CountedPart): string {
+  return part.clock === 'instructions' ? 'counted time' : 'wall clock';
+}
+
+function sizePlot(part: CountedPart): Plot {
+  const rows = part.perOp;
+  const path = (p: PathName) => rows.map((row) => row.paths[p].medianUs);
+  return {
+    title:
+      `register + deregister, median per pair (${part.machine.device}, ` +
+      `${part.machine.place}, ${clockNote(part)})`,
+    xTitle: 'region size (log)',
+    xs: rows.map((row) => row.bytes),
+    xLabel: label,
+    series: [
+      { name: 'C loop (ibv_reg_mr/ibv_dereg_mr)', color: '#222222', dash: '', values: path('c') },
+      {
+        name: 'C loop, each call on a second thread',
+        color: '#888888',
+        dash: '6 3',
+        values: rows.map((row) => row.cHop.medianUs),
+      },
+      { name: 'NDK style, inline', color: '#1f77b4', dash: '', values: path('inline') },
+      { name: 'NDK style, deferred', color: '#d62728', dash: '6 3', values: path('deferred') },
+      { name: "promise API ('auto')", color: '#2ca02c', dash: '2 3', values: path('promise') },
+    ],
+  };
+}
+
+function scalePlot(part: CountedPart): Plot {
+  const rows = part.scale.rows;
+  const of = (cost: (row: ScaleRow) => number) => rows.map(cost);
+  return {
+    title: `cost against 4 KiB regions held on one PD (${clockNote(part)})`,
+    xTitle: 'regions held (log)',
+    xs: rows.map((row) => row.held),
+    xLabel: (held) => held.toLocaleString('en'),
+    series: [
+      { name: 'C pair', color: '#222222', dash: '', values: of((r) => r.c.medianUs) },
+      { name: 'NDK inline pair', color: '#1f77b4', dash: '', values: of((r) => r.inline.medianUs) },
+      {
+        name: 'NDK deferred pair',
+        color: '#d62728',
+        dash: '6 3',
+        values: of((r) => r.deferred.medianUs),
+      },
+      {
+        name: 'register, per region',
+        color: '#9467bd',
+        dash: '2 3',
+        values: of((r) => r.registerUsPerRegion),
+      },
+      {
+        name: 'deregister, per region',
+        color: '#8c564b',
+        dash: '2 3',
+        values: of((r) => r.deregisterUsPerRegion),
+      },
+    ],
+  };
+}
+
+// The elements of one plot (without the enclosing <svg>), in a WIDTH × HEIGHT box.
+function plot(p: Plot): string[] {
+  const values = p.series.flatMap((s) => s.values);
   const yMin = 10 ** Math.floor(Math.log10(Math.min(...values)));
   const yMax = 10 ** Math.ceil(Math.log10(Math.max(...values)));
-  const xMin = Math.log2(rows[0].bytes);
-  const xMax = Math.log2(rows[rows.length - 1].bytes);
+  const xMin = Math.log10(p.xs[0]);
+  const xMax = Math.log10(p.xs[p.xs.length - 1]);
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
-  const x = (bytes: number) => PAD.left + ((Math.log2(bytes) - xMin) / (xMax - xMin)) * plotW;
+  const x = (value: number) => PAD.left + ((Math.log10(value) - xMin) / (xMax - xMin || 1)) * plotW;
   const y = (usValue: number) =>
     PAD.top + plotH - ((Math.log10(usValue) - Math.log10(yMin)) / Math.log10(yMax / yMin)) * plotH;
   const f = (n: number) => n.toFixed(1);
 
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" ` +
-      `font-family="sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
-    `<text x="${PAD.left}" y="22" font-size="14" font-weight="bold">` +
-      `register + deregister, median per pair (${escape(result.machine.device)}, ` +
-      `${escape(result.machine.place)})</text>`,
+    `<text x="${PAD.left}" y="22" font-size="14" font-weight="bold">${escape(p.title)}</text>`,
   ];
   for (let decade = yMin; decade <= yMax; decade *= 10) {
     parts.push(
@@ -50,25 +132,25 @@ export function renderChart(result: BenchResult): string {
       `<text x="${PAD.left - 6}" y="${f(y(decade) + 4)}" text-anchor="end">${usLabel(decade)}</text>`,
     );
   }
-  for (const row of rows) {
+  for (const value of p.xs) {
     parts.push(
-      `<line x1="${f(x(row.bytes))}" x2="${f(x(row.bytes))}" y1="${PAD.top}" y2="${PAD.top + plotH}" stroke="#eee"/>`,
-      `<text x="${f(x(row.bytes))}" y="${PAD.top + plotH + 18}" text-anchor="middle">${label(row.bytes)}</text>`,
+      `<line x1="${f(x(value))}" x2="${f(x(value))}" y1="${PAD.top}" y2="${PAD.top + plotH}" stroke="#eee"/>`,
+      `<text x="${f(x(value))}" y="${PAD.top + plotH + 18}" text-anchor="middle">${p.xLabel(value)}</text>`,
     );
   }
   parts.push(
     `<rect x="${PAD.left}" y="${PAD.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#888"/>`,
-    `<text x="${PAD.left + plotW / 2}" y="${HEIGHT - 10}" text-anchor="middle">region size (log)</text>`,
+    `<text x="${PAD.left + plotW / 2}" y="${HEIGHT - 10}" text-anchor="middle">${p.xTitle}</text>`,
     `<text transform="translate(16 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle">` +
-      `time per register + deregister (log)</text>`,
+      `time (log)</text>`,
   );
-  SERIES.forEach((s, i) => {
-    const points = rows.map((row) => `${f(x(row.bytes))},${f(y(medianOf(row, s.path)))}`);
+  p.series.forEach((s, i) => {
+    const points = s.values.map((v, k) => `${f(x(p.xs[k]))},${f(y(v))}`);
     const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
     parts.push(
       `<polyline points="${points.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`,
-      ...points.map((p) => {
-        const [cx, cy] = p.split(',');
+      ...points.map((point) => {
+        const [cx, cy] = point.split(',');
         return `<circle cx="${cx}" cy="${cy}" r="3" fill="${s.color}"/>`;
       }),
     );
@@ -79,8 +161,7 @@ export function renderChart(result: BenchResult): string {
       `<text x="${lx + 30}" y="${ly + 4}" font-size="11">${escape(s.name)}</text>`,
     );
   });
-  parts.push('</svg>');
-  return parts.join('\n') + '\n';
+  return parts;
 }
 
 function usLabel(value: number): string {
@@ -91,8 +172,4 @@ function usLabel(value: number): string {
 
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function medianOf(row: PerOpRow, series: Series): number {
-  return series === 'cHop' ? row.cHop.medianUs : row.paths[series].medianUs;
 }

@@ -5,7 +5,7 @@
  */
 
 import { label } from './per-op';
-import { type BenchResult } from './result';
+import { type BenchResult, type Clock, type ConcurrencyResult, type ScaleResult } from './result';
 import { checkTargets } from './targets';
 
 /** Renders rows as columns padded to their widest cell; first row is the header. */
@@ -21,24 +21,36 @@ export function columns(rows: readonly (readonly string[])[]): string {
 const us = (value: number) => (value >= 1000 ? value.toFixed(0) : value.toFixed(1));
 const ms = (value: number) => value.toFixed(2);
 
+/** How a clock is named in the report's headings. */
+export function clockLabel(clock: Clock, nproc: number): string {
+  return clock === 'instructions'
+    ? 'counted time: guest instructions at 1 ns each, 1 vCPU'
+    : `wall-clock time, ${nproc} vCPU${nproc === 1 ? '' : 's'}`;
+}
+
 /** The whole report as text. */
 export function renderReport(result: BenchResult): string {
-  const { machine: m, eventLoop: loop, concurrency: conc, leak, spawn } = result;
+  const { counted, wall } = result;
+  const { eventLoop: loop, leak, spawn } = wall;
+  const conc = wall.concurrency;
+  const m = wall.machine;
+  const countedClock = clockLabel(counted.clock, counted.machine.nproc);
+  const wallClock = clockLabel(wall.clock, wall.machine.nproc);
   const out: string[] = [];
   out.push(
-    `ndk-verbs bench, ${result.startedAt}: ${m.place}, device ${m.device}`,
+    `ndk-verbs bench, ${counted.startedAt}: ${m.place}, device ${m.device}`,
     `  guest/host: nproc ${m.nproc}, CPU "${m.cpuModel}", kernel ${m.kernel}, ${m.memTotalMiB} MiB, ` +
       `node ${m.node}, libuv pool ${m.uvThreadpoolSize}` +
       (m.hostCpuModel ? `; host: nproc ${m.hostNproc}, CPU "${m.hostCpuModel}"` : ''),
-    `  measured in ${result.durationS} s` +
-      (result.wallS ? ` (whole npm run bench: ${result.wallS} s)` : ''),
+    `  measured in ${counted.durationS} s (${countedClock}) + ${wall.durationS} s (${wallClock})` +
+      (result.wallS ? `; whole npm run bench: ${result.wallS} s` : ''),
     '',
-    '1. register + deregister, per pair (µs; median / p99; ratio = median / C median)',
+    `1. register + deregister, per pair (µs; median / p99; ratio = median / C median) [${countedClock}]`,
   );
   const perOp = [
     ['size', 'n', 'C', 'inline', 'deferred', 'promise (auto)', 'ratio i/d/p', 'C + hop', 'd / hop'],
   ];
-  for (const row of result.perOp) {
+  for (const row of counted.perOp) {
     const cell = (s: { medianUs: number; p99Us: number }) => `${us(s.medianUs)} / ${us(s.p99Us)}`;
     const r = row.ratioToC;
     perOp.push([
@@ -58,12 +70,16 @@ export function renderReport(result: BenchResult): string {
     '  C + hop: the C loop with each call run by a second thread while the caller sleeps in poll(),',
     '  the hand-off any deferred completion pays here; d / hop: deferred median / C + hop median.',
     '',
+    `1b. deregistering ${counted.concurrency.count} × ${label(counted.concurrency.regionBytes)}, ` +
+      `one thread at a time [${countedClock}]`,
+    rates(counted.concurrency, false),
+    '',
   );
 
   out.push(
     `2. event-loop delay (ms, monitorEventLoopDelay ${loop.resolutionMs} ms resolution), ` +
       `${loop.regionCount} × ${label(loop.regionBytes)} = ` +
-      `${label(loop.regionCount * loop.regionBytes)}, ${loop.rounds} rounds`,
+      `${label(loop.regionCount * loop.regionBytes)}, ${loop.rounds} rounds [${wallClock}]`,
   );
   const delays = [
     ['policy', 'register max / p99', 'deregister max / p99', 'deregister wall', 'loop busy'],
@@ -93,31 +109,16 @@ export function renderReport(result: BenchResult): string {
   );
 
   out.push(
-    `3. deregistering ${conc.count} × ${label(conc.regionBytes)} (median of ${conc.rounds})`,
-  );
-  out.push(
-    columns([
-      ['path', 'regions/s', 'ratio to C'],
-      ['C loop, one by one', conc.cSequentialPerS.toFixed(0), '1.00'],
-      ['deferred, all at once', conc.deferredConcurrentPerS.toFixed(0), conc.ratio.toFixed(2)],
-      [
-        `C, ${conc.cParallelThreads} threads`,
-        conc.cParallelPerS.toFixed(0),
-        (conc.cParallelPerS / conc.cSequentialPerS).toFixed(2),
-      ],
-      [
-        'inline, one by one',
-        conc.inlineSequentialPerS.toFixed(0),
-        (conc.inlineSequentialPerS / conc.cSequentialPerS).toFixed(2),
-      ],
-    ]),
+    `3. deregistering ${conc.count} × ${label(conc.regionBytes)} (median of ${conc.rounds}) ` +
+      `[${wallClock}]`,
+    rates(conc, true),
     '',
   );
 
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(2);
   out.push(
     `4. leak check: ${leak.cycles} inline register/deregister cycles of ${label(leak.bytes)} ` +
-      `(${leak.ratePerS}/s)` +
+      `(${leak.ratePerS}/s, ${wallClock})` +
       (leak.reducedBecause
         ? ` — REDUCED from ${leak.requestedCycles}: ${leak.reducedBecause}`
         : ''),
@@ -130,7 +131,8 @@ export function renderReport(result: BenchResult): string {
       leak.rssCheckpoints.map((c) => mib(c.rssBytes)).join(' '),
     `  growth over the second half: ${leak.secondHalfBytesPerCycle.toFixed(2)} bytes per cycle`,
     '',
-    `5. spawnSync('/bin/true'), median of ${spawn.samples} (ms; fork support: ${spawn.forkSupport})`,
+    `5. spawnSync('/bin/true'), median of ${spawn.samples} (ms; fork support: ${spawn.forkSupport}) ` +
+      `[${wallClock}]`,
     columns([
       ['registered', 'median', 'ratio'],
       ['nothing', ms(spawn.baselineMs), '1.00'],
@@ -142,6 +144,12 @@ export function renderReport(result: BenchResult): string {
       [`${label(spawn.bytes)} of Buffer.alloc`, ms(spawn.bufferMs), spawn.bufferRatio.toFixed(2)],
     ]),
     '',
+    `6. scale: 4 KiB regions held on one PD [${countedClock}]`,
+    scaleTable(counted.scale),
+    '  pairs: register + deregister of one more region with that many held (median µs, and its',
+    '  ratio to the first level); register / deregister: mean per region while going up to the',
+    '  level / down from it; memory: RSS and V8 heap growth per held region after a GC.',
+    '',
     'performance targets',
     columns([
       ['target', 'measured', 'result'],
@@ -149,4 +157,53 @@ export function renderReport(result: BenchResult): string {
     ]),
   );
   return out.join('\n');
+}
+
+function rates(conc: ConcurrencyResult, parallel: boolean): string {
+  const rows = [
+    ['path', 'regions/s', 'ratio to C'],
+    ['C loop, one by one', conc.cSequentialPerS.toFixed(0), '1.00'],
+    ['deferred, all at once', conc.deferredConcurrentPerS.toFixed(0), conc.ratio.toFixed(2)],
+  ];
+  if (parallel) {
+    rows.push([
+      `C, ${conc.cParallelThreads} threads`,
+      conc.cParallelPerS.toFixed(0),
+      (conc.cParallelPerS / conc.cSequentialPerS).toFixed(2),
+    ]);
+  }
+  rows.push([
+    'inline, one by one',
+    conc.inlineSequentialPerS.toFixed(0),
+    (conc.inlineSequentialPerS / conc.cSequentialPerS).toFixed(2),
+  ]);
+  return columns(rows);
+}
+
+function scaleTable(scale: ScaleResult): string {
+  const first = scale.rows[0];
+  const rel = (value: number, base: number) => `${us(value)} (${(value / base).toFixed(2)})`;
+  const rows = [
+    [
+      'held',
+      'C pair',
+      'inline pair',
+      'deferred pair',
+      'register',
+      'deregister',
+      'RSS B/region',
+      'heap B/region',
+    ],
+    ...scale.rows.map((row) => [
+      row.held.toLocaleString('en'),
+      rel(row.c.medianUs, first.c.medianUs),
+      rel(row.inline.medianUs, first.inline.medianUs),
+      rel(row.deferred.medianUs, first.deferred.medianUs),
+      rel(row.registerUsPerRegion, first.registerUsPerRegion),
+      rel(row.deregisterUsPerRegion, first.deregisterUsPerRegion),
+      row.rssBytesPerRegion.toFixed(0),
+      row.heapBytesPerRegion.toFixed(0),
+    ]),
+  ];
+  return columns(rows);
 }

@@ -17,19 +17,20 @@ const MiB = 2 ** 20;
 
 /** Every performance target for `result`. */
 export function checkTargets(result: BenchResult): TargetCheck[] {
-  const small = result.perOp.find((row) => row.bytes === 4096);
-  const { eventLoop: loop, concurrency, leak, spawn } = result;
+  const small = result.counted.perOp.find((row) => row.bytes === 4096);
+  const { eventLoop: loop, concurrency, leak, spawn } = result.wall;
+  const counted = result.counted.clock === 'instructions' ? ' (counted)' : ' (wall clock)';
   const rssGrowth = leak.rssAfterBytes - leak.rssBeforeBytes;
   const checks: TargetCheck[] = [];
   if (small) {
     checks.push(
       {
-        target: 'NDK inline ≤ 1.05× C per op at 4 KiB',
+        target: `NDK inline ≤ 1.05× C per op at 4 KiB${counted}`,
         measured: `${small.ratioToC.inline.toFixed(3)}×`,
         met: small.ratioToC.inline <= 1.05,
       },
       {
-        target: 'promise API ≤ 1.15× C per op at 4 KiB',
+        target: `promise API ≤ 1.15× C per op at 4 KiB${counted}`,
         measured: `${small.ratioToC.promise.toFixed(3)}×`,
         met: small.ratioToC.promise <= 1.15,
       },
@@ -74,6 +75,7 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
       met: spawn.bufferRatio <= 2,
     },
   );
+  checks.push(...scaleTargets(result, counted));
   if (leak.cycles < leak.requestedCycles) {
     checks.push({
       target: `leak check runs ${leak.requestedCycles} cycles`,
@@ -81,5 +83,37 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
       met: false,
     });
   }
+  return checks;
+}
+
+/** Flatness of each cost against regions held (±20 % of its first level), and memory per region. */
+function scaleTargets(result: BenchResult, counted: string): TargetCheck[] {
+  const rows = result.counted.scale.rows;
+  if (rows.length < 2) return [];
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const span = `${first.held.toLocaleString('en')} → ${last.held.toLocaleString('en')} held`;
+  const costs: ReadonlyArray<[string, (row: (typeof rows)[number]) => number]> = [
+    ['inline register + deregister pair', (row) => row.inline.medianUs],
+    ['deferred register + deregister pair', (row) => row.deferred.medianUs],
+    ['register, per region', (row) => row.registerUsPerRegion],
+    ['deregister, per region', (row) => row.deregisterUsPerRegion],
+  ];
+  const checks: TargetCheck[] = costs.map(([what, cost]) => {
+    const ratios = rows.map((row) => cost(row) / cost(first));
+    const worst = ratios.reduce((a, b) => (Math.abs(b - 1) > Math.abs(a - 1) ? b : a), 1);
+    return {
+      target: `${what} flat ±20 %, ${span}${counted}`,
+      measured: ratios.map((r) => `${r.toFixed(2)}×`).join(' / '),
+      met: Math.abs(worst - 1) <= 0.2,
+    };
+  });
+  const worstRss = Math.max(...rows.map((row) => row.rssBytesPerRegion));
+  const worstHeap = Math.max(...rows.map((row) => row.heapBytesPerRegion));
+  checks.push({
+    target: 'own memory per registered region < 1 KiB (RSS growth, heap included)',
+    measured: `RSS ${worstRss.toFixed(0)} B, of which V8 heap ${worstHeap.toFixed(0)} B (worst level)`,
+    met: worstRss < 1024 && worstHeap < 1024,
+  });
   return checks;
 }

@@ -246,6 +246,29 @@ static int parallel(struct ibv_pd *pd, size_t bytes, long count, long threads) {
   return 0;
 }
 
+/*
+ * Holds up to <count> registrations of one page (stopping at the first refusal), prints how many
+ * and the refusal's errno, then keeps them until stdin closes: another process can then meet the
+ * device's max_mr after a few registrations of its own. Exiting releases them all at once.
+ */
+static int hold(struct ibv_pd *pd, long count) {
+  void *page = block(4096);
+  long held = 0;
+  int err = 0;
+  for (; held < count; held++) {
+    if (ibv_reg_mr(pd, page, 4096, IBV_ACCESS_LOCAL_WRITE) == NULL) {
+      err = errno;
+      break;
+    }
+  }
+  printf("{\"held\":%ld,\"errno\":%d}\n", held, err);
+  fflush(stdout);
+  char buf[64];
+  while (read(STDIN_FILENO, buf, sizeof buf) > 0) {
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 6 && strcmp(argv[1], "perop") == 0) {
     return per_op(open_pd(argv[2]), strtoull(argv[3], NULL, 10), atol(argv[4]), atol(argv[5]));
@@ -259,10 +282,14 @@ int main(int argc, char **argv) {
   if (argc == 6 && strcmp(argv[1], "parallel") == 0) {
     return parallel(open_pd(argv[2]), strtoull(argv[3], NULL, 10), atol(argv[4]), atol(argv[5]));
   }
+  if (argc == 4 && strcmp(argv[1], "hold") == 0) {
+    return hold(open_pd(argv[2]), atol(argv[3]));
+  }
   fprintf(stderr,
           "usage: reg_dereg_loop perop <device> <bytes> <iterations> <warmup>\n"
           "       reg_dereg_loop sequential <device> <bytes> <count>\n"
           "       reg_dereg_loop hop <device> <bytes> <iterations> <warmup>\n"
-          "       reg_dereg_loop parallel <device> <bytes> <count> <threads>\n");
+          "       reg_dereg_loop parallel <device> <bytes> <count> <threads>\n"
+          "       reg_dereg_loop hold <device> <count>\n");
   return 2;
 }

@@ -7,7 +7,7 @@ import {
 } from '../vm/limits';
 
 /** Help for `ndk-verbs vm`. */
-export const VM_USAGE = `Usage: ndk-verbs vm [--devices N] [--mem MB] [--timeout S]
+export const VM_USAGE = `Usage: ndk-verbs vm [--devices N] [--mem MB] [--timeout S] [--icount]
                      [--kernel PKG | --kernel-deb FILE|URL...] -- <command> [args...]
        ndk-verbs vm --hosts N [options] -- <command> [args...]
        ndk-verbs vm [--hosts N] [options] --host 0 -- <command...> --host 1 -- <command...> ...
@@ -34,6 +34,8 @@ Options:
   --kernel-deb FILE|URL
                 boot the kernel in these .deb packages (repeat for image, modules,
                 modules-extra); for hosts whose apt has no Debian archive
+  --icount      count guest time in instructions (QEMU -icount shift=0,sleep=off, TCG, one vCPU):
+                host load drops out of the guest's timings (single VM only)
   -h, --help    show this help
 
 Exit status: the command's; 124 on timeout; 125 when the VM failed; 130/143 on SIGINT/SIGTERM.

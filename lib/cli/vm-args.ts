@@ -20,6 +20,8 @@ export type VmArgs =
       memoryMb?: number;
       timeoutSeconds?: number;
       kernel?: VmKernel;
+      /** `--icount`: guest time counted in instructions, one vCPU (single VM only). */
+      icount?: boolean;
     };
 
 type FlagKey = 'hosts' | 'devices' | 'memoryMb' | 'timeoutSeconds';
@@ -32,10 +34,10 @@ const FLAGS: Record<string, { key: FlagKey; range: Range }> = {
 };
 
 /**
- * Parses the arguments after `vm`: options (`--flag N` or `--flag=N`; `--kernel PKG`, `--kernel-deb
- * FILE|URL`) up to `--` or the first word that is not an option; everything after is the command.
- * Or, from the first `--host`, the per-host form `--host 0 -- <command> --host 1 -- <command>` (see
- * {@link parseHostCommands}).
+ * Parses the arguments after `vm`: options (`--flag N` or `--flag=N`, the bare `--icount`;
+ * `--kernel PKG`, `--kernel-deb FILE|URL`) up to `--` or the first word that is not an option;
+ * everything after is the command. Or, from the first `--host`, the per-host form
+ * `--host 0 -- <command> --host 1 -- <command>` (see {@link parseHostCommands}).
  *
  * @param argv - The arguments after `vm`.
  * @returns The parsed settings and command.
@@ -44,6 +46,7 @@ const FLAGS: Record<string, { key: FlagKey; range: Range }> = {
 export function parseVmArgs(argv: readonly string[]): VmArgs {
   const out: Partial<Record<FlagKey, number>> = {};
   let kernel: VmKernel | undefined;
+  let icount = false;
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i];
@@ -52,7 +55,12 @@ export function parseVmArgs(argv: readonly string[]): VmArgs {
       break;
     }
     if (arg === '-h' || arg === '--help') return { help: true };
+    if (arg === '--icount') {
+      icount = true;
+      continue;
+    }
     if (arg === '--host') {
+      if (icount) throw new UsageError('--icount runs a single VM; it cannot be used with --host');
       const hostCommands = parseHostCommands(argv.slice(i), out.hosts);
       return {
         help: false,
@@ -85,7 +93,10 @@ export function parseVmArgs(argv: readonly string[]): VmArgs {
   }
   const command = argv.slice(i);
   if (command.length === 0) throw new UsageError('no command given (put it after --)');
-  return { help: false, command, ...out, ...(kernel && { kernel }) };
+  if (icount && out.hosts !== undefined) {
+    throw new UsageError('--icount runs a single VM; it cannot be used with --hosts');
+  }
+  return { help: false, command, ...out, ...(kernel && { kernel }), ...(icount ? { icount } : {}) };
 }
 
 // `--kernel PKG` once, or `--kernel-deb FILE|URL` any number of times (the packages of one kernel).

@@ -11,6 +11,11 @@ export interface Accelerator {
   qemuArgs: string[];
   /** Why this accelerator was chosen, for diagnostics. */
   reason: string;
+  /**
+   * Whether guest time is counted in instructions (`-icount`): each guest instruction is 1 ns of
+   * guest clock, so timings repeat from run to run whatever else the host is doing. One vCPU only.
+   */
+  counted: boolean;
 }
 
 /** Facts about the host that the accelerator choice depends on (injectable for tests). */
@@ -64,13 +69,52 @@ export function chooseAccelerator(
     if (forced !== 'kvm' && forced !== 'tcg') {
       throw new Error(`NDK_VERBS_VM_ACCEL must be "kvm" or "tcg", not "${forced}"`);
     }
-    return { name: forced, qemuArgs: ARGS[forced], reason: 'NDK_VERBS_VM_ACCEL' };
+    return { name: forced, qemuArgs: ARGS[forced], reason: 'NDK_VERBS_VM_ACCEL', counted: false };
   }
   if (!probe.cpuHasVirtualization()) {
-    return { name: 'tcg', qemuArgs: ARGS.tcg, reason: 'no vmx/svm in /proc/cpuinfo' };
+    return {
+      name: 'tcg',
+      qemuArgs: ARGS.tcg,
+      reason: 'no vmx/svm in /proc/cpuinfo',
+      counted: false,
+    };
   }
   if (!probe.kvmUsable()) {
-    return { name: 'tcg', qemuArgs: ARGS.tcg, reason: '/dev/kvm is missing or not accessible' };
+    const reason = '/dev/kvm is missing or not accessible';
+    return { name: 'tcg', qemuArgs: ARGS.tcg, reason, counted: false };
   }
-  return { name: 'kvm', qemuArgs: ARGS.kvm, reason: 'vmx/svm and a usable /dev/kvm' };
+  return {
+    name: 'kvm',
+    qemuArgs: ARGS.kvm,
+    reason: 'vmx/svm and a usable /dev/kvm',
+    counted: false,
+  };
+}
+
+/**
+ * QEMU's instruction counter: `-icount shift=0,sleep=off` makes each guest instruction 1 ns of
+ * guest clock, and an idle guest's clock jump to its next timer instead of waiting for the host.
+ * Host load and the emulator's uneven speed then drop out of every guest timing. It needs TCG
+ * without multi-threading (so one vCPU: with two, runs did not finish), and KVM cannot count.
+ */
+const COUNTED_ARGS = ['-accel', 'tcg', '-icount', 'shift=0,sleep=off', '-cpu', 'max'];
+
+/**
+ * The accelerator of a counted run (`runInVm({ icount: true })`, `ndk-verbs vm --icount`): TCG with
+ * QEMU's instruction counter, whatever the host offers.
+ *
+ * @param env - Environment holding the optional `NDK_VERBS_VM_ACCEL`; defaults to `process.env`.
+ * @returns The accelerator and its QEMU arguments.
+ * @throws Error when `NDK_VERBS_VM_ACCEL` asks for `kvm`, which cannot count instructions.
+ */
+export function countedAccelerator(env: NodeJS.ProcessEnv = process.env): Accelerator {
+  if (env.NDK_VERBS_VM_ACCEL === 'kvm') {
+    throw new Error('instruction counting needs TCG, but NDK_VERBS_VM_ACCEL is "kvm"');
+  }
+  return {
+    name: 'tcg',
+    qemuArgs: COUNTED_ARGS,
+    reason: 'instruction counting (icount) asked for',
+    counted: true,
+  };
 }

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-export { chooseAccelerator, realHostProbe } from './accel';
+export { chooseAccelerator, countedAccelerator, realHostProbe } from './accel';
 export type { Accelerator, AcceleratorName, HostProbe } from './accel';
 export { buildCommandScript, shellQuote } from './command-script';
 export { prepareImage } from './image';

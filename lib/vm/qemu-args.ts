@@ -46,9 +46,14 @@ export function qemuOptValue(value: string): string {
  *
  * @param input - Image, accelerator, paths and sizes.
  * @returns The argument vector (without the program name).
- * @throws Error when a path that goes on the kernel command line contains whitespace.
+ * @throws Error when a path that goes on the kernel command line contains whitespace, or when an
+ *   instruction-counted accelerator is asked for more than one vCPU.
  */
 export function buildQemuArgs(input: QemuArgsInput): string[] {
+  // QEMU's -icount runs all vCPUs on one host thread; with two, guest runs did not finish.
+  if (input.accel.counted && input.cpus !== 1) {
+    throw new Error(`an instruction-counted VM has one vCPU, not ${input.cpus}`);
+  }
   for (const p of [input.guestScript, input.image.modules]) {
     if (/\s/.test(p)) throw new Error(`the VM cannot use a path with whitespace: "${p}"`);
   }

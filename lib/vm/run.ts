@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
-import { chooseAccelerator } from './accel';
+import { chooseAccelerator, countedAccelerator } from './accel';
 import { buildCommandScript } from './command-script';
 import { listenForGuestStderr } from './guest-stderr';
 import { readStatus, tail } from './guest-result';
@@ -45,6 +45,13 @@ export interface RunInVmOptions {
   stdout?: Writable;
   /** Receives the command's stderr as it arrives, and ndk-verbs' messages; default `process.stderr`. */
   stderr?: Writable;
+  /**
+   * Count guest time in instructions (QEMU `-icount shift=0,sleep=off`, TCG, one vCPU): every
+   * guest instruction is 1 ns of the guest's clock, so host load drops out of the command's
+   * timings (most repeat within 1–2 % from run to run). For benchmarks of single-threaded cost;
+   * the run itself is slower, and threads cannot run in parallel. Default false.
+   */
+  icount?: boolean;
 }
 
 /** Outcome of {@link runInVm}. */
@@ -94,7 +101,7 @@ export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
   if (hidden) {
     throw new Error(`${cwd} is under ${hidden}, which the VM does not share: run from elsewhere`);
   }
-  const accel = chooseAccelerator();
+  const accel = options.icount === true ? countedAccelerator() : chooseAccelerator();
   const image = await prepareImage(
     options.kernel === undefined ? { stderr } : { stderr, kernel: options.kernel },
   );
@@ -105,7 +112,11 @@ export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
   try {
     fs.writeFileSync(
       path.join(work.xfer, 'command.sh'),
-      buildCommandScript(options.command, cwd, options.env ?? process.env),
+      buildCommandScript(options.command, cwd, {
+        ...(options.env ?? process.env),
+        // Tells a benchmark in the guest whether its clock counts instructions.
+        NDK_VERBS_VM_ICOUNT: accel.counted ? '1' : '0',
+      }),
     );
     guestErr = await listenForGuestStderr(work.stderrSocket, router);
     const args = buildQemuArgs({
@@ -117,7 +128,7 @@ export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
       kernelLog: work.kernelLog,
       devices,
       memoryMb,
-      cpus: Math.max(1, Math.min(os.availableParallelism(), 4)),
+      cpus: accel.counted ? 1 : Math.max(1, Math.min(os.availableParallelism(), 4)),
       stdoutTty: isTerminal(stdout),
       stderrTty: isTerminal(stderr),
     });

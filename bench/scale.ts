@@ -1,0 +1,96 @@
+/**
+ * Test 6: how cost and memory grow with the number of regions a service holds. 4 KiB regions, each
+ * its own `MemoryRegion` on one PD, are registered up to each level (1k, 10k, 100k); at each level
+ * the test times register + deregister pairs of one more region (C, NDK inline, NDK deferred) and
+ * takes the process's RSS and V8 heap after a garbage collection. Then it deregisters back down,
+ * timing each stretch. The regions are 4 KiB slices of one block, allocated and faulted in (with
+ * their views) before the first memory reading, so the memory figures are what ndk-verbs and
+ * libibverbs add per region, not the regions' own pages.
+ *
+ * @packageDocumentation
+ */
+
+import { performance } from 'node:perf_hooks';
+
+import { type MemoryRegion, type ProtectionDomain } from '../lib';
+import { SCALE } from './config';
+import { collectGarbage } from './gc';
+import { createMr, deregisterInline, registerInline } from './ndk';
+import { cPairs, deferredPairs, inlinePairs } from './per-op';
+import { type Progress } from './progress';
+import { type ScaleResult, type ScaleRow } from './result';
+import { round, summarize } from './stats';
+import { ndk } from './target';
+
+const { allocate } = ndk;
+
+/** Progress units this test reports. */
+export const SCALE_UNITS = SCALE.levels.length * 2;
+
+interface Memory {
+  rss: number;
+  heap: number;
+}
+
+function memoryNow(): Memory {
+  collectGarbage();
+  const usage = process.memoryUsage();
+  return { rss: usage.rss, heap: usage.heapUsed };
+}
+
+/** Runs the test on `pd`; every region it registers is deregistered and closed before it returns. */
+export async function measureScale(pd: ProtectionDomain, progress: Progress): Promise<ScaleResult> {
+  const { bytes, levels, pairs, deferredPairs: dPairs } = SCALE;
+  const most = Math.max(...levels);
+  const block = allocate(most * bytes);
+  new Uint8Array(block).fill(1);
+  const views = Array.from({ length: most }, (_, i) => new Uint8Array(block, i * bytes, bytes));
+  const probe = allocate(bytes);
+  new Uint8Array(probe).fill(1);
+  const inlineMr = createMr(pd, 'inline');
+  const deferredMr = createMr(pd, 'deferred');
+  await deferredPairs(deferredMr, probe, bytes, 5); // warm both paths before the baseline
+  inlinePairs(inlineMr, probe, bytes, 5);
+  const base = memoryNow();
+
+  const held: MemoryRegion[] = [];
+  const rows: ScaleRow[] = [];
+  for (const level of levels) {
+    progress.task(`scale: registering up to ${level} regions of 4 KiB`);
+    const from = held.length;
+    const created = performance.now();
+    while (held.length < level) held.push(createMr(pd, 'inline'));
+    const registering = performance.now();
+    for (let i = from; i < level; i++) registerInline(held[i], views[i], bytes);
+    const done = performance.now();
+    const memory = memoryNow();
+    progress.advance();
+    progress.task(`scale: register + deregister pairs with ${level} regions held`);
+    const row: ScaleRow = {
+      held: level,
+      createUsPerRegion: round(((registering - created) * 1000) / (level - from)),
+      registerUsPerRegion: round(((done - registering) * 1000) / (level - from)),
+      deregisterUsPerRegion: 0, // filled in on the way down
+      c: summarize(cPairs(bytes, pairs)),
+      inline: summarize(inlinePairs(inlineMr, probe, bytes, pairs)),
+      deferred: summarize(await deferredPairs(deferredMr, probe, bytes, dPairs)),
+      rssBytesPerRegion: round((memory.rss - base.rss) / level, 1),
+      heapBytesPerRegion: round((memory.heap - base.heap) / level, 1),
+    };
+    rows.push(row);
+    progress.advance();
+  }
+  // Down again: each stretch from a level to the one below it, timed per region.
+  for (let k = levels.length - 1; k >= 0; k--) {
+    const to = k === 0 ? 0 : levels[k - 1];
+    const t0 = performance.now();
+    for (let i = held.length - 1; i >= to; i--) deregisterInline(held[i]);
+    const perRegion = ((performance.now() - t0) * 1000) / (held.length - to);
+    rows[k] = { ...rows[k], deregisterUsPerRegion: round(perRegion) };
+    await Promise.all(held.splice(to).map((mr) => mr.close()));
+  }
+  await Promise.all([inlineMr, deferredMr].map((mr) => mr.close()));
+  views.length = 0;
+  collectGarbage();
+  return { bytes, pairs, deferredPairs: dPairs, rows };
+}
