@@ -4,12 +4,13 @@
  * the removal (the device's /dev/infiniband node goes first), lets go of everything on the adapter,
  * children first, and the removal finishes; with `onRemoval: 'hold'` the service decides.
  *
- * Each test deletes rxe0 and recreates it on veth0 afterwards, so later test files find the VM's
- * devices as they were.
+ * Each test deletes rxe0 (or the veth pair under rxe0 and rxe1) and puts the VM's devices back
+ * afterwards, so later test files find them as they were.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 
 import {
   type Adapter,
@@ -25,7 +26,7 @@ import {
   ObjectState,
   type ProtectionDomain,
 } from '../../lib';
-import { recreateDevice } from '../support/device-link';
+import { netdevOf, restoreDevices, waitUntil } from '../support/device-link';
 import { requireDevices } from '../support/devices';
 import { kernelObjects } from '../support/kernel';
 import { expectNdkError } from '../support/ndk-error';
@@ -54,7 +55,7 @@ async function registered(pd: ProtectionDomain, count: number, flags = 0): Promi
 }
 
 afterEach(async () => {
-  await recreateDevice(first);
+  await restoreDevices([first, second]);
 });
 
 it('releases everything on a removed device: pending requests complete once, later calls answer STATUS_DEVICE_REMOVED, the removal finishes', async () => {
@@ -192,4 +193,33 @@ it("holds everything with onRemoval: 'hold' until the service closes the adapter
   await removal.exited;
   expect(Date.now() - closedAt).toBeLessThan(5000);
   expect(kernelObjects('mr')).toEqual([]);
+});
+
+it('releases both devices when their netdev is deleted, and the deletion finishes', async () => {
+  const adapters = [await openAdapter(first), await openAdapter(second)];
+  for (const adapter of adapters) {
+    const pd = await adapter.createPd();
+    await registered(pd, 2);
+  }
+  const removed = adapters.map((adapter) => once(adapter, 'removed'));
+  const started = Date.now();
+  // `ip link del veth0` deletes its peer veth1 too, and with them rxe0 and rxe1: the kernel waits
+  // for every process to let go. Started asynchronously: this process must stay free to let go.
+  const deletion = spawn('ip', ['link', 'del', netdevOf(first)], { stdio: 'ignore' });
+  const deleted = once(deletion, 'exit');
+  await Promise.all(removed);
+  const noticedMs = Date.now() - started;
+  await waitUntil('rxe0 and rxe1 to be gone', () =>
+    [first, second].every((device) => !existsSync(`/sys/class/infiniband/${device}`)),
+  );
+  const goneMs = Date.now() - started;
+  await deleted;
+  expect(deletion.exitCode).toBe(0);
+  expect(adapters.map((adapter) => adapter.state)).toEqual([
+    ObjectState.Closed,
+    ObjectState.Closed,
+  ]);
+  for (const kind of ['mr', 'qp', 'cq', 'pd'] as const) expect(kernelObjects(kind)).toEqual([]);
+  console.log(`ip link del: 'removed' after ${noticedMs} ms, both devices gone after ${goneMs} ms`);
+  expect(goneMs).toBeLessThan(5000);
 });

@@ -1,7 +1,7 @@
 /**
- * Changes to the VM's links for the fault tests: a netdev set down and up, an rxe device deleted and
- * recreated on its veth. Each waits until the device is usable again, so later tests find rxe0 and
- * rxe1 as the VM set them up.
+ * Changes to the VM's links for the fault tests: a netdev set down and up, devices and netdevs
+ * deleted and put back. Each waits until the devices are usable again, so later tests find rxe0
+ * and rxe1 as the VM set them up.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -45,9 +45,23 @@ export async function waitUntil(
   }
 }
 
-/** Recreates `device` on its veth after a removal, and waits until its port is ready. */
-export async function recreateDevice(device: string): Promise<void> {
-  await waitUntil(`${device} to be gone`, () => !existsSync(`/sys/class/infiniband/${device}`));
-  execFileSync('rdma', ['link', 'add', device, 'type', 'rxe', 'netdev', netdevOf(device)]);
-  await waitUntil(`${device} to be ACTIVE`, () => portReady(device));
+/**
+ * Puts the VM's devices back as it set them up (`rxe0` on `veth0`, `rxe1` on its peer `veth1`):
+ * the veth pair if it was deleted, then each device that is missing.
+ */
+export async function restoreDevices(devices: readonly string[]): Promise<void> {
+  const [first, second] = devices.map(netdevOf);
+  if (!existsSync(`/sys/class/net/${first}`)) {
+    execFileSync('ip', ['link', 'add', first, 'type', 'veth', 'peer', 'name', second]);
+  }
+  for (const netdev of [first, second]) setNetdev(netdev, 'up');
+  for (const device of devices) {
+    // A device being removed is still listed until every process has let go of it.
+    const sysfs = `/sys/class/infiniband/${device}`;
+    await waitUntil(`${device} to be ready or gone`, () => portReady(device) || !existsSync(sysfs));
+    if (!existsSync(sysfs)) {
+      execFileSync('rdma', ['link', 'add', device, 'type', 'rxe', 'netdev', netdevOf(device)]);
+    }
+  }
+  for (const device of devices) await waitUntil(`${device} to be ACTIVE`, () => portReady(device));
 }
