@@ -7,35 +7,41 @@
 
 import diagnosticsChannel from 'node:diagnostics_channel';
 
-/** The verbs asynchronous event types, named as `enum ibv_event_type` names them (in its order). */
-export const VERBS_EVENT_TYPES = [
-  'IBV_EVENT_CQ_ERR',
-  'IBV_EVENT_QP_FATAL',
-  'IBV_EVENT_QP_REQ_ERR',
-  'IBV_EVENT_QP_ACCESS_ERR',
-  'IBV_EVENT_COMM_EST',
-  'IBV_EVENT_SQ_DRAINED',
-  'IBV_EVENT_PATH_MIG',
-  'IBV_EVENT_PATH_MIG_ERR',
-  'IBV_EVENT_DEVICE_FATAL',
-  'IBV_EVENT_PORT_ACTIVE',
-  'IBV_EVENT_PORT_ERR',
-  'IBV_EVENT_LID_CHANGE',
-  'IBV_EVENT_PKEY_CHANGE',
-  'IBV_EVENT_SM_CHANGE',
-  'IBV_EVENT_SRQ_ERR',
-  'IBV_EVENT_SRQ_LIMIT_REACHED',
-  'IBV_EVENT_QP_LAST_WQE_REACHED',
-  'IBV_EVENT_CLIENT_REREGISTER',
-  'IBV_EVENT_GID_CHANGE',
-  'IBV_EVENT_WQ_FATAL',
+// What each verbs event names, in `enum ibv_event_type` order: its port, its queue pair, its
+// completion queue, or nothing the facade knows (SRQs, the device).
+const VERBS_EVENTS = [
+  ['IBV_EVENT_CQ_ERR', 'cq'],
+  ['IBV_EVENT_QP_FATAL', 'qp'],
+  ['IBV_EVENT_QP_REQ_ERR', 'qp'],
+  ['IBV_EVENT_QP_ACCESS_ERR', 'qp'],
+  ['IBV_EVENT_COMM_EST', 'qp'],
+  ['IBV_EVENT_SQ_DRAINED', 'qp'],
+  ['IBV_EVENT_PATH_MIG', 'qp'],
+  ['IBV_EVENT_PATH_MIG_ERR', 'qp'],
+  ['IBV_EVENT_DEVICE_FATAL', undefined],
+  ['IBV_EVENT_PORT_ACTIVE', 'port'],
+  ['IBV_EVENT_PORT_ERR', 'port'],
+  ['IBV_EVENT_LID_CHANGE', 'port'],
+  ['IBV_EVENT_PKEY_CHANGE', 'port'],
+  ['IBV_EVENT_SM_CHANGE', 'port'],
+  ['IBV_EVENT_SRQ_ERR', undefined],
+  ['IBV_EVENT_SRQ_LIMIT_REACHED', undefined],
+  ['IBV_EVENT_QP_LAST_WQE_REACHED', 'qp'],
+  ['IBV_EVENT_CLIENT_REREGISTER', 'port'],
+  ['IBV_EVENT_GID_CHANGE', 'port'],
+  ['IBV_EVENT_WQ_FATAL', undefined],
 ] as const;
+
+/** The verbs asynchronous event types, named as `enum ibv_event_type` names them (in its order). */
+export const VERBS_EVENT_TYPES: ReadonlyArray<(typeof VERBS_EVENTS)[number][0]> = VERBS_EVENTS.map(
+  ([name]) => name,
+);
 
 /**
  * An event type: a verbs one, or `'DEVICE_REMOVED'`, ndk-verbs' own name for the removal of the
  * device (seen when its `/dev/infiniband/uverbsN` node disappears; rxe sends no verbs event for it).
  */
-export type AdapterEventType = (typeof VERBS_EVENT_TYPES)[number] | 'DEVICE_REMOVED';
+export type AdapterEventType = (typeof VERBS_EVENTS)[number][0] | 'DEVICE_REMOVED';
 
 /** An event as a queue pair or completion queue emits it (`'event'`): the object is the emitter. */
 export interface ObjectEvent {
@@ -48,29 +54,6 @@ export interface ObjectEvents {
   /** An asynchronous event of the device that names this object. */
   event: [event: ObjectEvent];
 }
-
-/** The events about one port. */
-const PORT_EVENTS: ReadonlySet<AdapterEventType> = new Set([
-  'IBV_EVENT_PORT_ACTIVE',
-  'IBV_EVENT_PORT_ERR',
-  'IBV_EVENT_LID_CHANGE',
-  'IBV_EVENT_PKEY_CHANGE',
-  'IBV_EVENT_SM_CHANGE',
-  'IBV_EVENT_CLIENT_REREGISTER',
-  'IBV_EVENT_GID_CHANGE',
-]);
-
-/** The events about one queue pair. */
-const QP_EVENTS: ReadonlySet<AdapterEventType> = new Set([
-  'IBV_EVENT_QP_FATAL',
-  'IBV_EVENT_QP_REQ_ERR',
-  'IBV_EVENT_QP_ACCESS_ERR',
-  'IBV_EVENT_COMM_EST',
-  'IBV_EVENT_SQ_DRAINED',
-  'IBV_EVENT_PATH_MIG',
-  'IBV_EVENT_PATH_MIG_ERR',
-  'IBV_EVENT_QP_LAST_WQE_REACHED',
-]);
 
 /** The addon's type number for a removal (verbs types are 0 and up). */
 export const NATIVE_DEVICE_REMOVED = -1;
@@ -89,11 +72,12 @@ export interface RawDeviceEvent {
 /** Decodes the addon's `(type, element)`; undefined for a type this version does not know. */
 export function decodeDeviceEvent(type: number, element: number): RawDeviceEvent | undefined {
   if (type === NATIVE_DEVICE_REMOVED) return { type: 'DEVICE_REMOVED' };
-  const name = VERBS_EVENT_TYPES[type];
-  if (name === undefined) return undefined;
-  if (PORT_EVENTS.has(name)) return { type: name, port: element };
-  if (QP_EVENTS.has(name)) return { type: name, qpNumber: element };
-  if (name === 'IBV_EVENT_CQ_ERR') return { type: name, cqId: element };
+  const known = VERBS_EVENTS[type];
+  if (known === undefined) return undefined;
+  const [name, names] = known;
+  if (names === 'port') return { type: name, port: element };
+  if (names === 'qp') return { type: name, qpNumber: element };
+  if (names === 'cq') return { type: name, cqId: element };
   return { type: name };
 }
 

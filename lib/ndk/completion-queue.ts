@@ -327,9 +327,7 @@ export class CompletionQueue extends EventEmitter<ObjectEvents> {
 
   #deliver(record: WorkRecord, polled: NdkResult): void {
     // A request still pending when the device's objects were released completes as removed.
-    const result = this.#link.device.released
-      ? { ...polled, status: NtStatus.STATUS_DEVICE_REMOVED }
-      : polled;
+    const result = this.#link.device.completion(polled);
     this.#link.device.counters.completions += 1;
     record.onResult?.(result);
     if (this.#mode.kind === 'ndk') this.#backlog.push(result);

@@ -52,10 +52,12 @@ export class DeviceState {
       : refused(NtStatus.STATUS_INVALID_HANDLE, `${what} is closed`);
   }
 
-  /** What a request that was pending when the device's objects were released completes with. */
-  completion(outcome: Outcome): Outcome {
-    if (!this.released) return outcome;
-    return { ...outcome, status: NtStatus.STATUS_DEVICE_REMOVED, detail: 'the device was removed' };
+  /**
+   * What a request that was pending when the device's objects were released completes with (an
+   * outcome, or a work request's result): the same, as `STATUS_DEVICE_REMOVED`.
+   */
+  completion<T extends { readonly status: number }>(result: T): T {
+    return this.released ? { ...result, status: NtStatus.STATUS_DEVICE_REMOVED } : result;
   }
 
   /**

@@ -12,7 +12,6 @@
 
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { once } from 'node:events';
-import { readdirSync, readlinkSync } from 'node:fs';
 
 import {
   ADAPTER_EVENT_CHANNEL,
@@ -34,6 +33,7 @@ import { kDeviceEvent } from '../../lib/ndk/internal';
 import { runChild } from '../support/child';
 import { netdevOf, portReady, setNetdev, waitUntil } from '../support/device-link';
 import { requireDevices } from '../support/devices';
+import { openFdTargets } from '../support/fds';
 import {
   closePeers,
   connectedPair,
@@ -44,16 +44,10 @@ import {
 
 const [first] = requireDevices();
 
-function openFdTargets(): string[] {
-  return readdirSync('/proc/self/fd')
-    .map((fd) => {
-      try {
-        return `${fd} → ${readlinkSync(`/proc/self/fd/${fd}`)}`;
-      } catch {
-        return undefined; // readdirSync's own descriptor
-      }
-    })
-    .filter((entry) => entry !== undefined)
+// Comparable lists: "fd → target", sorted.
+function openFds(): string[] {
+  return Object.entries(openFdTargets())
+    .map(([fd, target]) => `${fd} → ${target}`)
     .sort();
 }
 
@@ -160,13 +154,13 @@ it('lets a process with an idle adapter, domain and queue exit on its own', asyn
 });
 
 it('holds no file descriptor for a closed adapter or completion queue that is still reachable', async () => {
-  const before = openFdTargets();
+  const before = openFds();
   const adapter = await openAdapter(first);
   const cq = await adapter.createCq();
-  expect(openFdTargets().length).toBeGreaterThan(before.length);
+  expect(openFds().length).toBeGreaterThan(before.length);
   await cq.close();
   await adapter.close();
-  expect(openFdTargets()).toEqual(before);
+  expect(openFds()).toEqual(before);
   // Both still reachable here: their native cores live on until collected.
   expect([adapter.state, cq.state]).toEqual(['closed', 'closed']);
 });

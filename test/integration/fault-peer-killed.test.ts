@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 
 import { NtStatus, ntStatusName, openAdapter, type QpAddress } from '../../lib';
 import { requireDevices } from '../support/devices';
+import { waitFor } from '../support/gc';
 import { kernelLeftovers } from '../support/kernel';
 import { kernelObjectsOfTasks } from '../support/kernel-of-tasks';
 import { ackTimeoutMs } from '../support/option-pairs';
@@ -29,17 +30,6 @@ interface PeerInfo {
   tasks: number[];
   address: QpAddress;
   region: { address: string; token: number };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(check: () => boolean, ms: number): Promise<boolean> {
-  const until = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > until) return false;
-    await sleep(100);
-  }
-  return true;
 }
 
 it('a peer killed mid-stream: requests fail within the retry time, regions deregister, nothing is left', async () => {
@@ -130,6 +120,6 @@ it('a peer killed mid-stream: requests fail within the retry time, regions dereg
   expect(kernelLeftovers()).toEqual({ mr: 0, qp: 0, cq: 0, pd: 0 });
   // The dead process's objects are gone from the kernel (its exit closed its uverbs file).
   const clean = () => Object.values(kernelObjectsOfTasks(peer.tasks)).every((n) => n === 0);
-  await waitUntil(clean, 5000);
+  await waitFor(clean, 5000);
   expect(kernelObjectsOfTasks(peer.tasks)).toEqual({ mr: 0, qp: 0, cq: 0, pd: 0 });
 });

@@ -12,7 +12,8 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { type FdTargets, openFdTargets } from '../support/fds';
 import { kernelObjects } from '../support/kernel';
 import { type Counts, KINDS, NONE } from './model';
 
@@ -28,9 +29,6 @@ export interface Observation {
   readonly fdTargets?: FdTargets;
   readonly threads: number;
 }
-
-/** Descriptor number → what it refers to, e.g. `anon_inode:[eventfd]` or `/dev/infiniband/uverbs0`. */
-export type FdTargets = Readonly<Record<string, string>>;
 
 /** What the process looked like before the first worker started. */
 export interface Baseline {
@@ -65,19 +63,6 @@ export function deviceTotals(devices: readonly string[]): Counts {
 export function openFds(): number {
   // readdirSync's own descriptor is open while it reads, every time: it cancels out.
   return readdirSync('/proc/self/fd').length;
-}
-
-/** What each open descriptor of this process refers to. */
-export function openFdTargets(): FdTargets {
-  const targets: Record<string, string> = {};
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      targets[fd] = readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      // readdirSync's own descriptor, closed by now
-    }
-  }
-  return targets;
 }
 
 /** The descriptors open now that were not open (or referred elsewhere) at the start. */

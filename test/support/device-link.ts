@@ -7,6 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 
+import { waitFor } from './gc';
+
 /** The veth each rxe device of the VM sits on (rxeN on vethN). */
 export function netdevOf(device: string): string {
   const match = /^rxe(\d+)$/.exec(device);
@@ -32,17 +34,13 @@ export function portReady(device: string): boolean {
   }
 }
 
-/** Waits until `ready()` holds, polling; throws after `timeoutMs`. */
+/** Waits until `ready()` holds (polling, as {@link waitFor}); throws after `timeoutMs`. */
 export async function waitUntil(
   what: string,
   ready: () => boolean,
   timeoutMs = 20000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  if (!(await waitFor(ready, timeoutMs))) throw new Error(`timed out waiting for ${what}`);
 }
 
 /**
