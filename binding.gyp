@@ -28,6 +28,7 @@
         "native/memory_block.cc",
         "native/util/backing_store_pin.cc",
         "native/util/fork_exclusion.cc",
+        "native/util/make_core.cc",
         "native/util/stoppable_thread.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

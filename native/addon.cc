@@ -14,6 +14,7 @@
 #include "protection_domain.h"
 #include "queue_pair.h"
 #include "teardown.h"
+#include "util/make_core.h"
 
 namespace ndkv {
 
@@ -35,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitQueuePairPosting(env, exports);
   InitMemoryWindow(env, exports);
   InitMemoryBlock(env, exports);
+  InitMakeCoreTestHook(env, exports);
   return exports;
 }
 

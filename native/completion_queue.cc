@@ -9,6 +9,7 @@
 #include "cq_event_thread.h"
 #include "queue_pair.h"
 #include "util/export_function.h"
+#include "util/make_core.h"
 #include "util/result_codes.h"
 #include "util/weak_list.h"
 
@@ -63,7 +64,7 @@ Napi::Value CreateCq(const Napi::CallbackInfo& info) {
   if (depth < 1) return Napi::Number::New(env, kBadArgument);
   if (device->context == nullptr) return Napi::Number::New(env, kGone);
 
-  auto core = std::make_shared<CqCore>();
+  auto core = MakeCore<CqCore>();
   core->device = device;
   core->channel = ibv_create_comp_channel(device->context);
   if (core->channel == nullptr) return Napi::Number::New(env, errno != 0 ? errno : ENOMEM);

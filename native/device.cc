@@ -12,6 +12,7 @@
 #include "gid_table.h"
 #include "protection_domain.h"
 #include "util/export_function.h"
+#include "util/make_core.h"
 #include "util/result_codes.h"
 #include "util/verbs_owners.h"
 #include "util/weak_list.h"
@@ -175,9 +176,11 @@ Napi::Value OpenDevice(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "device name must be a string");
   if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "onEvent must be a function");
+  // The core exists before the context, so that an allocation failing later (bad_alloc is turned
+  // into a result by ExportFunction) still closes the context in ~DeviceCore.
+  auto core = MakeCore<DeviceCore>();
   ibv_context* context = OpenByName(info[0].As<Napi::String>().Utf8Value());
   if (context == nullptr) return Napi::Number::New(env, errno);
-  auto core = std::make_shared<DeviceCore>();
   core->context = context;
   int err = 0;
   core->events = DeviceEventThread::Start(env, info[1].As<Napi::Function>(), context,

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 
 #include "addon_data.h"
 #include "util/export_function.h"
+#include "util/make_core.h"
 
 namespace ndkv {
 
@@ -49,10 +51,10 @@ Napi::Value AllocateMemory(const Napi::CallbackInfo& info) {
   size_t length = static_cast<size_t>(requested);
   // mmap gives page alignment and zeroed pages; MAP_PRIVATE anonymous memory is what verbs pins
   // best.
+  // The block first: if anything after the mapping throws, ~MemoryBlock unmaps it.
+  auto block = MakeCore<MemoryBlock>();
   void* base = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (base == MAP_FAILED) return Napi::Number::New(env, errno);
-
-  auto block = std::make_shared<MemoryBlock>();
   block->base = base;
   block->length = length;
   // The whole mapping, rounded up to pages as mmap did: no JS object shares any of its pages.
@@ -60,10 +62,13 @@ Napi::Value AllocateMemory(const Napi::CallbackInfo& info) {
   block->forkExclusion.emplace(base, (length + page - 1) / page * page);
   AddonData::Of(env)->blocks.Add(block);
   // The ArrayBuffer owns one reference; each registration over the block owns another.
-  auto* owner = new std::shared_ptr<MemoryBlock>(block);
-  return Napi::ArrayBuffer::New(
+  // Held by a unique_ptr until the ArrayBuffer exists, so a throwing ArrayBuffer::New frees it.
+  auto owner = std::make_unique<std::shared_ptr<MemoryBlock>>(block);
+  auto buffer = Napi::ArrayBuffer::New(
       env, base, length, [](Napi::Env, void*, std::shared_ptr<MemoryBlock>* hint) { delete hint; },
-      owner);
+      owner.get());
+  owner.release();
+  return buffer;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "util/export_function.h"
+#include "util/make_core.h"
 #include "util/result_codes.h"
 #include "util/weak_list.h"
 
@@ -27,9 +28,10 @@ Napi::Value AllocMw(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& pd = UnwrapHandle<PdBox>(info[0])->core;
   if (pd->pd == nullptr) return Napi::Number::New(env, kGone);
+  // The core first: if anything after the allocation throws, ~MwCore deallocates the window.
+  auto core = MakeCore<MwCore>();
   ibv_mw* mw = ibv_alloc_mw(pd->pd, IBV_MW_TYPE_2);
   if (mw == nullptr) return Napi::Number::New(env, errno != 0 ? errno : EOPNOTSUPP);
-  auto core = std::make_shared<MwCore>();
   core->mw = mw;
   core->pd = pd;
   PruneExpired(pd->mws);

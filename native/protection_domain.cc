@@ -9,6 +9,7 @@
 #include "memory_window.h"
 #include "queue_pair.h"
 #include "util/export_function.h"
+#include "util/make_core.h"
 #include "util/result_codes.h"
 #include "util/weak_list.h"
 
@@ -50,9 +51,10 @@ Napi::Value AllocPd(const Napi::CallbackInfo& info) {
   auto& device = UnwrapHandle<DeviceBox>(info[0])->core;
   Napi::Env env = info.Env();
   if (device->context == nullptr) return Napi::Number::New(env, kGone);
+  // The core first: if anything after the allocation throws, ~PdCore deallocates the PD.
+  auto core = MakeCore<PdCore>();
   ibv_pd* pd = ibv_alloc_pd(device->context);
   if (pd == nullptr) return Napi::Number::New(env, errno != 0 ? errno : ENOMEM);
-  auto core = std::make_shared<PdCore>();
   core->pd = pd;
   core->device = device;
   PruneExpired(device->pds);

@@ -13,6 +13,7 @@
 #include "gid_table.h"
 #include "qp_destroy_threads.h"
 #include "util/export_function.h"
+#include "util/make_core.h"
 #include "util/result_codes.h"
 #include "util/weak_list.h"
 
@@ -213,17 +214,18 @@ Napi::Value CreateQp(const Napi::CallbackInfo& info) {
   init.cap.max_recv_wr = static_cast<uint32_t>(recvDepth);
   init.cap.max_send_sge = 1;
   init.cap.max_recv_sge = 1;
+  // The core first: if anything after the creation throws, ~QpCore destroys the QP.
+  auto core = MakeCore<QpCore>();
   ibv_qp* qp = ibv_create_qp(pd->pd, &init);
   if (qp == nullptr) return Napi::Number::New(env, errno != 0 ? errno : ENOMEM);
+  core->qp = qp;
   // Straight to INIT: receives may be posted before connecting (verbs refuses them in RESET), so a
   // peer's first SEND finds one waiting.
   int initErr = ModifyToInit(qp, kPort);
   if (initErr != 0) {
-    ibv_destroy_qp(qp);
+    core->Destroy();
     return Napi::Number::New(env, initErr);
   }
-  auto core = std::make_shared<QpCore>();
-  core->qp = qp;
   core->psn = RandomPsn();
   core->port = kPort;
   core->retryCount = static_cast<uint8_t>(retryCount);

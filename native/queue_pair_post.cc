@@ -186,6 +186,8 @@ Napi::Value PostLocalInvalidate(const Napi::CallbackInfo& info) {
   uint64_t wrId = 0;
   if (!ReadUint(info[2], 9007199254740991.0, &wrId)) return Napi::Number::New(env, kBadArgument);
   if (qp->Usable() == nullptr || mw->mw == nullptr) return Napi::Number::New(env, kGone);
+  // As for a bind: a queue pair invalidates only windows of its own protection domain.
+  if (mw->pd != qp->pd) return Napi::Number::New(env, kBadArgument);
   ibv_send_wr wr = {};
   wr.wr_id = wrId;
   wr.opcode = IBV_WR_LOCAL_INV;

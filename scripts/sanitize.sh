@@ -38,5 +38,6 @@ suite="cp $sanitized build/Release/ndk_verbs.node &&
   LD_PRELOAD=$asan ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   node node_modules/jest/bin/jest.js -c test/jest.sanitize.config.js --ci --runInBand"
-node dist/lib/cli/main.js vm --timeout 3000 -- bash -c "$suite"
+# Arguments go to jest: `npm run test:sanitize -- core-allocation` runs the matching files only.
+node dist/lib/cli/main.js vm --timeout 3000 -- bash -c "$suite"' "$@"' bash "$@"
 echo "ndk-verbs: test:sanitize passed in $((SECONDS - started)) s"

@@ -39,6 +39,11 @@ for pkg in "${kernels[@]}"; do
   echo "suite exit $rc in $((SECONDS - t)) s" >>"$log"
   ((rc == 0)) || failed=1
   tail -n 6 "$log"
+  # CI shows only what is printed: name each failed file and test, with the first lines of why.
+  if ((rc != 0)); then
+    grep -E '^(FAIL |  ● )' "$log" | grep -v '● Console' | head -n 40 || true
+    grep -A 12 -m 3 -E '^  ● ' "$log" | head -n 60 || true
+  fi
 done
 node dist/test/kernels/summary.js "${logs[@]}" | tee build/kernels/summary.md
 printf '=== test:kernels [%s s]: %s ===\n' "$((SECONDS - started))" "$([ $failed = 0 ] && echo 'all passed' || echo 'FAILED')"

@@ -112,10 +112,11 @@ export interface QueuePairRetryOptions {
    * 0.64 ms, which rxe rounds up to one kernel tick (4 ms). n retries thus give up after about
    * (n + 1) × (4 ms + a round trip). RDMA writes and reads never meet an RNR NAK.
    *
-   * On rxe the ACK timer keeps running while a SEND waits for a receive, and each expiry counts
-   * against {@link retryCount}: there a SEND waits at most (retryCount + 1) ACK timeouts (0.45 s
-   * with the defaults), then fails with `STATUS_IO_TIMEOUT` (`IBV_WC_RETRY_EXC_ERR`), even with
-   * rnrRetryCount 7. Post receives before the peer sends, or raise {@link timeoutExponent}.
+   * On rxe of kernel 6.1 (Debian 12's default) the ACK timer keeps running while a SEND waits for
+   * a receive, and each expiry counts against {@link retryCount}: there a SEND waits at most
+   * (retryCount + 1) ACK timeouts (0.45 s with the defaults), then fails with `STATUS_IO_TIMEOUT`
+   * (`IBV_WC_RETRY_EXC_ERR`), even with rnrRetryCount 7. rxe of kernel 6.12 keeps waiting for the
+   * receive. Post receives before the peer sends, or raise {@link timeoutExponent}.
    */
   readonly rnrRetryCount?: number;
   /**

@@ -94,8 +94,15 @@ static struct ibv_qp *make_qp(struct side *s) {
   return qp;
 }
 
+// The transport retry settings of the next connect_qp (RTS attributes).
+struct retry {
+  uint8_t timeout, retry_cnt, rnr_retry;
+};
+static const struct retry default_retry = {.timeout = 14, .retry_cnt = 6, .rnr_retry = 6};
+
 // INIT -> RTR -> RTS towards `peer`, over GID index 0 (the veth's IPv6 link-local address).
-static void connect_qp(struct ibv_qp *qp, struct ibv_context *peer_ctx, struct ibv_qp *peer) {
+static void connect_qp(struct ibv_qp *qp, struct ibv_context *peer_ctx, struct ibv_qp *peer,
+                       struct retry r) {
   union ibv_gid gid;
   if (ibv_query_gid(peer_ctx, 1, 0, &gid)) die("ibv_query_gid");
   struct ibv_qp_attr a = {.qp_state = IBV_QPS_INIT, .port_num = 1,
@@ -117,21 +124,23 @@ static void connect_qp(struct ibv_qp *qp, struct ibv_context *peer_ctx, struct i
     die("RTR");
   memset(&a, 0, sizeof a);
   a.qp_state = IBV_QPS_RTS;
-  a.timeout = 14;
-  a.retry_cnt = 6;
-  a.rnr_retry = 6;
+  a.timeout = r.timeout;
+  a.retry_cnt = r.retry_cnt;
+  a.rnr_retry = r.rnr_retry;
   a.max_rd_atomic = 1;
   if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
                                IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC))
     die("RTS");
 }
 
-static void connect_pair(struct side *a, struct side *b) {
+static void connect_pair_with(struct side *a, struct side *b, struct retry r) {
   a->qp = make_qp(a);
   b->qp = make_qp(b);
-  connect_qp(a->qp, b->ctx, b->qp);
-  connect_qp(b->qp, a->ctx, a->qp);
+  connect_qp(a->qp, b->ctx, b->qp, r);
+  connect_qp(b->qp, a->ctx, a->qp, r);
 }
+
+static void connect_pair(struct side *a, struct side *b) { connect_pair_with(a, b, default_retry); }
 
 // Waits up to 5 s for one completion; returns its status, or -1 when none came.
 static int wait_wc(struct ibv_cq *cq) {
@@ -251,6 +260,40 @@ static void revocation_and_waits(struct side *a, struct side *b) {
   ibv_dereg_mr(smr);
 }
 
+// A SEND from b to a, which has no receive posted, with rnr_retry 7 ("retry for ever") and
+// retry_cnt 1 at timeout 14 (2 ACK timeouts: about 134 ms). Where rxe's ACK timer also runs while
+// the SEND waits out RNR NAKs, the SEND fails with IBV_WC_RETRY_EXC_ERR (12) after those timeouts;
+// where it does not, the SEND waits until a receive is posted.
+static void rnr_wait(struct side *a, struct side *b) {
+  void *dst = pages(4096), *src = pages(4096);
+  struct ibv_mr *dmr = ibv_reg_mr(a->pd, dst, 4096, IBV_ACCESS_LOCAL_WRITE);
+  struct ibv_mr *smr = ibv_reg_mr(b->pd, src, 4096, IBV_ACCESS_LOCAL_WRITE);
+  connect_pair_with(a, b, (struct retry){.timeout = 14, .retry_cnt = 1, .rnr_retry = 7});
+  struct ibv_sge sge = {.addr = (uintptr_t)src, .length = 64, .lkey = smr->lkey};
+  struct ibv_send_wr wr = {.wr_id = 3, .sg_list = &sge, .num_sge = 1, .opcode = IBV_WR_SEND,
+                           .send_flags = IBV_SEND_SIGNALED}, *bad;
+  double t = now_ms();
+  if (ibv_post_send(b->qp, &wr, &bad)) die("ibv_post_send");
+  int wc = wait_wc(b->cq);
+  const char *name = "SEND, no receive, rnr_retry 7, retry_cnt 1, timeout 14";
+  if (wc >= 0) {
+    fact(name, "wc %d after %.0f ms", wc, now_ms() - t);
+  } else {
+    struct ibv_sge rsge = {.addr = (uintptr_t)dst, .length = 64, .lkey = dmr->lkey};
+    struct ibv_recv_wr rwr = {.wr_id = 4, .sg_list = &rsge, .num_sge = 1}, *rbad;
+    if (ibv_post_recv(a->qp, &rwr, &rbad)) die("ibv_post_recv");
+    t = now_ms();
+    wc = wait_wc(b->cq);
+    fact(name, "still waiting after 5 s; wc %d %.0f ms after a receive was posted", wc,
+         now_ms() - t);
+    wait_wc(a->cq);  // the receive's own completion, so no later wait_wc on a->cq finds it
+  }
+  ibv_destroy_qp(a->qp);
+  ibv_destroy_qp(b->qp);
+  ibv_dereg_mr(dmr);
+  ibv_dereg_mr(smr);
+}
+
 // The first async event within 5 s, by name, or "none".
 static const char *next_event(struct ibv_context *ctx) {
   struct pollfd p = {.fd = ctx->async_fd, .events = POLLIN};
@@ -324,6 +367,7 @@ int main(void) {
   registration_errnos(&a);
   memlock_errno("rxe0");
   revocation_and_waits(&a, &b);
+  rnr_wait(&a, &b);
   port_events(&a);
   fork_cost(&a);
   removal(&b);

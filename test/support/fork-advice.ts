@@ -30,3 +30,25 @@ export function pageOf(address: bigint): bigint {
 export function pagesAfter(address: bigint, pages: number): bigint {
   return address + BigInt(pages * pageSize);
 }
+
+/**
+ * The parts of [`start`, `end`) that a fork() child would receive: the stretches of mappings of
+ * this process that overlap the range and are not advised MADV_DONTFORK, as `[from, to)` pairs
+ * clipped to the range. Empty when every page of the range is kept out of children.
+ */
+export function forkCopiedRanges(start: bigint, end: bigint): Array<[bigint, bigint]> {
+  const copied: Array<[bigint, bigint]> = [];
+  let current: [bigint, bigint] | undefined;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const range = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+    if (range) {
+      const from = BigInt(`0x${range[1]}`);
+      const to = BigInt(`0x${range[2]}`);
+      current =
+        from < end && start < to ? [from > start ? from : start, to < end ? to : end] : undefined;
+    } else if (current && line.startsWith('VmFlags:') && !line.split(/\s+/).includes('dc')) {
+      copied.push(current);
+    }
+  }
+  return copied;
+}
