@@ -52,3 +52,11 @@ export function counterGrowth(
       .filter(([, grown]) => grown > 0),
   );
 }
+
+/** How many packets the root netem qdisc of `dev` has dropped so far (`tc -s qdisc show`). */
+export function netemDropped(dev: string): number {
+  const stats = execFileSync('tc', ['-s', 'qdisc', 'show', 'dev', dev]).toString();
+  const dropped = /netem[\s\S]*?\(dropped (\d+),/.exec(stats);
+  if (!dropped) throw new Error(`no netem qdisc with statistics on ${dev}:\n${stats}`);
+  return Number(dropped[1]);
+}
