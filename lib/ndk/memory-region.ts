@@ -16,6 +16,10 @@ import { NdkMrFlags, verbsAccessFromNdkFlags } from './flags';
 import {
   kCreate,
   kDeregister,
+  kDeregisterBegin,
+  kDeregisterEnd,
+  kHandle,
+  kOwner,
   kRegister,
   kRequestClose,
   kToken,
@@ -205,6 +209,53 @@ export class MemoryRegion {
       return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the region is not registered');
     }
     return this.#deregister(done);
+  }
+
+  /** @internal The region's native handle. */
+  get [kHandle](): MrHandle {
+    return this.#handle;
+  }
+
+  /** @internal The protection domain the region belongs to. */
+  get [kOwner](): object {
+    return this.#link.parent;
+  }
+
+  /**
+   * @internal Takes the region into a batch deregistration of `owner`'s regions: a refusal (another
+   * domain's region, closed, not registered, a request pending), or undefined once the region is
+   * pending, as for any deferred deregistration.
+   */
+  [kDeregisterBegin](owner: object): Outcome | undefined {
+    if (this.#link.parent !== owner) {
+      return refused(
+        NtStatus.STATUS_INVALID_HANDLE,
+        'the region belongs to another protection domain',
+      );
+    }
+    const refusal = this.#refuseRequest();
+    if (refusal) return refusal;
+    if (!this.#registered) {
+      return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the region is not registered');
+    }
+    this.#pending = 'deregister';
+    this.#record.counters.pendingRequests += 1;
+    return undefined;
+  }
+
+  /**
+   * @internal The batch's result for this region (0, an errno or a NativeResult): the region's
+   * state follows it, and whatever waited for the request (a close) is appended to `waiting`, to
+   * run after the batch's own completion.
+   */
+  [kDeregisterEnd](result: number, waiting: Array<() => void>): Outcome {
+    const outcome = this.#deregistration(result);
+    if (ntSuccess(outcome.status)) this.#nowDeregistered();
+    this.#pending = undefined;
+    this.#record.counters.pendingRequests -= 1;
+    for (const next of this.#afterPending) waiting.push(next);
+    this.#afterPending = [];
+    return this.#link.device.completion(outcome);
   }
 
   /** @internal `NdkGetLocalTokenFromMr` (`which` 0) / `NdkGetRemoteTokenFromMr` (`which` 1). */
