@@ -117,6 +117,14 @@ class MrRequests {
     this.#burstCallbacks = [];
     let starts: Int32Array;
     try {
+      // One request alone (a deferred pair, one region at a time) skips the batch's arrays.
+      if (handles.length === 1) {
+        const id = this.#nextId();
+        const result = native.mrDeregister(handles[0], id, this.#queue);
+        if (result === NativeResult.Pending) this.#waiting.set(id, callbacks[0]);
+        else callSafely(callbacks[0], result);
+        return;
+      }
       starts = this.#submitBatch(handles, (errnos) => {
         for (let i = 0; i < callbacks.length; i++) {
           if (starts[i] === NativeResult.Pending) callSafely(callbacks[i], errnos[i]);
@@ -124,6 +132,7 @@ class MrRequests {
       });
     } catch (error) {
       // A handle the addon refused (a bug in the facade): every request still completes, once.
+      // (Nothing was queued: the addon checks every handle before any region's state moves.)
       starts = new Int32Array(handles.length).fill(NativeResult.BadArgument);
       process.nextTick(() => {
         throw error;

@@ -32,6 +32,7 @@ import {
   type Children,
   type Closable,
   closed,
+  type CollectedRelease,
   forgetCollected,
   ObjectState,
   releaseWhenCollected,
@@ -79,12 +80,31 @@ export interface MemoryRegionLink extends ChildLink {
 // The request id that makes the addon run a request inline, on the calling thread.
 const INLINE = 0;
 
-// What the collected-object release needs, kept apart from the region so it can outlive it.
-interface RegionRecord {
-  readonly handle: MrHandle;
-  readonly deviceName: string;
-  readonly counters: DeviceState['counters'];
-  length: number;
+// What the collected-object release needs, kept apart from the region so it can outlive it. Also
+// the release itself: a class, so each region's record carries no closure of its own (memory per
+// region is a target: a closure and its context cost more than the record).
+class RegionRecord implements CollectedRelease {
+  length = 0;
+  constructor(
+    readonly handle: MrHandle,
+    readonly deviceName: string,
+    readonly counters: DeviceState['counters'],
+    readonly siblings: Children,
+    readonly ref: WeakRef<Closable>,
+  ) {}
+
+  release(): void {
+    const state = native.mrState(this.handle);
+    if (state !== NativeMrState.Registered) {
+      this.siblings.release(this.ref);
+      return;
+    }
+    warnCollected(`A registered memory region (${this.length} bytes on ${this.deviceName})`);
+    forgetRegistration(this);
+    // Deferred: a collection must not block the event loop on a slow deregistration.
+    const result = deregisterDeferred(this.handle, () => this.siblings.release(this.ref));
+    if (result !== NativeResult.Pending) this.siblings.release(this.ref);
+  }
 }
 
 /** One memory region of a protection domain; see the NDK-style functions and the promise API. */
@@ -107,20 +127,22 @@ export class MemoryRegion {
   // Memory windows bound (or being bound) over this region: verbs refuses its deregistration.
   #boundWindows = 0;
   #pending: 'register' | 'deregister' | undefined;
-  #afterPending: Array<() => void> = [];
+  // What waits for the pending request (a close); created only when something does.
+  #afterPending: Array<() => void> | undefined;
   #closed: Promise<void> | undefined;
 
   private constructor(handle: MrHandle, link: MemoryRegionLink) {
     this.#handle = handle;
     this.#link = link;
     this.#ref = link.siblings.add(this);
-    this.#record = {
+    this.#record = new RegionRecord(
       handle,
-      deviceName: link.deviceName,
-      counters: link.device.counters,
-      length: 0,
-    };
-    releaseWhenCollected(this, collectedRegionRelease(this.#record, link.siblings, this.#ref));
+      link.deviceName,
+      link.device.counters,
+      link.siblings,
+      this.#ref,
+    );
+    releaseWhenCollected(this, this.#record);
   }
 
   /** @internal Created by `ProtectionDomain`; use `pd.createMr()` or `NdkCreateMr`. */
@@ -253,8 +275,8 @@ export class MemoryRegion {
     if (ntSuccess(outcome.status)) this.#nowDeregistered();
     this.#pending = undefined;
     this.#record.counters.pendingRequests -= 1;
-    for (const next of this.#afterPending) waiting.push(next);
-    this.#afterPending = [];
+    if (this.#afterPending !== undefined) waiting.push(...this.#afterPending);
+    this.#afterPending = undefined;
     return this.#link.device.completion(outcome);
   }
 
@@ -282,7 +304,7 @@ export class MemoryRegion {
       return this.#link.device.closedRefusal('the memory region');
     this.#state = ObjectState.Closing;
     if (this.#pending !== undefined) {
-      this.#afterPending.push(() => {
+      (this.#afterPending ??= []).push(() => {
         if (this.#finishClose(done).status !== NtStatus.STATUS_PENDING) done();
       });
       return PENDING;
@@ -406,12 +428,12 @@ export class MemoryRegion {
     this.#pending = undefined;
     this.#record.counters.pendingRequests -= 1;
     const waiting = this.#afterPending;
-    this.#afterPending = [];
+    this.#afterPending = undefined;
     process.nextTick(() => {
       try {
         done(outcome);
       } finally {
-        for (const next of waiting) next();
+        if (waiting !== undefined) for (const next of waiting) next();
       }
     });
   }
@@ -475,22 +497,4 @@ function forgetRegistration(record: RegionRecord): void {
   record.counters.registeredRegions -= 1;
   record.counters.registeredBytes -= record.length;
   record.length = 0;
-}
-
-// Built outside the class so the closure cannot capture the region it releases.
-function collectedRegionRelease(record: RegionRecord, siblings: Children, ref: WeakRef<Closable>) {
-  return {
-    release(): void {
-      const state = native.mrState(record.handle);
-      if (state !== NativeMrState.Registered) {
-        siblings.release(ref);
-        return;
-      }
-      warnCollected(`A registered memory region (${record.length} bytes on ${record.deviceName})`);
-      forgetRegistration(record);
-      // Deferred: a collection must not block the event loop on a slow deregistration.
-      const result = deregisterDeferred(record.handle, () => siblings.release(ref));
-      if (result !== NativeResult.Pending) siblings.release(ref);
-    },
-  };
 }

@@ -31,7 +31,7 @@ import {
   warnCollected,
   warnIfCloseFailed,
 } from './lifecycle';
-import { MemoryRegion, type MemoryRegionOptions } from './memory-region';
+import { MemoryRegion, type MemoryRegionLink, type MemoryRegionOptions } from './memory-region';
 import { MemoryWindow } from './memory-window';
 import {
   errorOf,
@@ -59,6 +59,7 @@ export class ProtectionDomain {
   readonly #link: ProtectionDomainLink;
   readonly #ref: WeakRef<Closable>;
   readonly #life: ParentLifecycle;
+  #sharedRegionLink: MemoryRegionLink | undefined;
 
   /**
    * Whether `value` is a real ProtectionDomain: a brand check on its private state, so a look-alike
@@ -117,15 +118,24 @@ export class ProtectionDomain {
     }
     const handle = native.mrCreate(this.#handle);
     if (typeof handle === 'number') return fromNative(handle, 'createMr');
-    const mr = MemoryRegion[kCreate](handle, {
+    const mr = MemoryRegion[kCreate](handle, this.#regionLink(completionPolicy));
+    return { ...SUCCESS, mr };
+  }
+
+  // The link of a region with `policy`: one object shared by every region with the domain's own
+  // policy (most of them), since memory per region is a target; a region with its own policy gets
+  // its own.
+  #regionLink(policy: CompletionPolicy | undefined): MemoryRegionLink {
+    this.#sharedRegionLink ??= {
       parent: this,
       deviceName: this.#link.deviceName,
       device: this.#link.device,
-      policy: completionPolicy ?? this.#link.policy,
+      policy: this.#link.policy,
       mayBlock: this.#link.mayBlock,
       siblings: this.#life.children,
-    });
-    return { ...SUCCESS, mr };
+    };
+    if (policy === undefined || policy === this.#link.policy) return this.#sharedRegionLink;
+    return { ...this.#sharedRegionLink, policy };
   }
 
   /** @internal `NdkCreateMw`: a type 2 memory window, unbound. */
