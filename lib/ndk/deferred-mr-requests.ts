@@ -59,7 +59,7 @@ class MrRequests {
 
   deregisterBatch(handles: MrHandle[], done: BatchCallback): Int32Array {
     const starts = this.#submitBatch(handles, done);
-    if (this.#waiting.size > 0) this.#scheduleFlush();
+    if (starts.includes(NativeResult.Pending)) this.#scheduleFlush();
     return starts;
   }
 
