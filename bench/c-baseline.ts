@@ -78,3 +78,8 @@ export function cParallel(
 ): CParallel {
   return run(['parallel', device, String(bytes), String(count), String(threads)]) as CParallel;
 }
+
+/** `reg_dereg_loop memory`: RSS growth per region with `count` 4 KiB regions registered in C. */
+export function cMemory(device: string, count: number): { rssBytesPerRegion: number } {
+  return run(['memory', device, String(count)]) as { rssBytesPerRegion: number };
+}

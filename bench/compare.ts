@@ -34,6 +34,15 @@ export function renderComparison(a: CountedPart, b: CountedPart, ref: string): s
       rows.push(row(`${size} ${path} / C`, ra.ratioToC[path], rb.ratioToC[path]));
     }
     rows.push(row(`${size} deferred / (C + hop)`, ra.deferredToCHop, rb.deferredToCHop));
+    if (ra.promiseDeferred && rb.promiseDeferred) {
+      rows.push(
+        row(
+          `${size} promise 'deferred' pair, median µs`,
+          ra.promiseDeferred.medianUs,
+          rb.promiseDeferred.medianUs,
+        ),
+      );
+    }
   }
   const ca = a.concurrency;
   const cb = b.concurrency;
@@ -46,6 +55,12 @@ export function renderComparison(a: CountedPart, b: CountedPart, ref: string): s
     ),
     row('deregistration, inline one by one, /s', ca.inlineSequentialPerS, cb.inlineSequentialPerS),
   );
+  if (cb.batch) {
+    const name = 'deregistration, pd.deregisterMany(), /s';
+    rows.push(
+      ca.batch ? row(name, ca.batch.perS, cb.batch.perS) : [name, '—', fixed(cb.batch.perS), '—'],
+    );
+  }
   for (const sa of a.scale.rows) {
     const sb = b.scale.rows.find((r) => r.held === sa.held);
     if (!sb) continue;
@@ -56,7 +71,24 @@ export function renderComparison(a: CountedPart, b: CountedPart, ref: string): s
       row(`${held} register per region, µs`, sa.registerUsPerRegion, sb.registerUsPerRegion),
       row(`${held} deregister per region, µs`, sa.deregisterUsPerRegion, sb.deregisterUsPerRegion),
       row(`${held} RSS per region, B`, sa.rssBytesPerRegion, sb.rssBytesPerRegion),
+      row(`${held} V8 heap per region, B`, sa.heapBytesPerRegion, sb.heapBytesPerRegion),
     );
+    if (sa.cRssBytesPerRegion !== undefined && sb.cRssBytesPerRegion !== undefined) {
+      rows.push(row(`${held} C RSS per region, B`, sa.cRssBytesPerRegion, sb.cRssBytesPerRegion));
+    }
+  }
+  for (const [what, ra, rb] of [
+    ['protection domains', a.objects?.pds, b.objects?.pds],
+    ['adapters', a.objects?.adapters, b.objects?.adapters],
+  ] as const) {
+    for (const oa of ra ?? []) {
+      const ob = rb?.find((r) => r.count === oa.count);
+      if (!ob) continue;
+      rows.push(
+        row(`${oa.count} ${what}: inline pair, µs`, oa.inline.medianUs, ob.inline.medianUs),
+        row(`${oa.count} ${what}: RSS per object, B`, oa.rssBytesPerObject, ob.rssBytesPerObject),
+      );
+    }
   }
   return [
     `ndk-verbs bench --compare ${ref}: A = ${ref}, B = this checkout, one round each, ` +

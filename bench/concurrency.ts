@@ -1,8 +1,10 @@
 /**
  * Test 3: deregistration throughput. 1,000 regions of 1 MiB are registered, then deregistered:
- * by the C loop one by one, by NDK-style deferred requests all issued at once (the addon's request
- * threads run them in parallel), and — for reference — by NDK-style inline requests one by one and
- * by C with as many threads as the addon uses.
+ * by the C loop one by one, by NDK-style deferred requests all issued at once (one turn's burst,
+ * handed to the request threads as one batch), by `pd.deregisterMany()` (one batch, one promise),
+ * and — for reference — by NDK-style inline requests one by one and by C with as many threads as
+ * the addon uses. The batch also records how long the event loop was busy during it
+ * (`performance.eventLoopUtilization`): its share of the batch's duration is a wall-clock target.
  *
  * @packageDocumentation
  */
@@ -23,7 +25,7 @@ import { median, round } from './stats';
 const { allocate, NdkDeregisterMr, NtStatus } = ndk;
 
 /** Progress units this test reports. */
-export const CONCURRENCY_UNITS = 4 * CONCURRENCY.rounds;
+export const CONCURRENCY_UNITS = 5 * CONCURRENCY.rounds;
 
 /**
  * Threads of the C parallel loop: as many as ndk-verbs' request queue may run (CPU count, 2..8;
@@ -57,6 +59,7 @@ export async function measureConcurrency(
   const inlineMrs = blocks.map(() => createMr(pd, 'inline'));
   const deferredRounds: number[] = [];
   const inlineRounds: number[] = [];
+  const batchRounds: BatchRound[] = [];
   for (let r = 0; r < rounds; r++) {
     progress.task(`concurrency: deferred, ${count} regions at once (round ${r + 1})`);
     await Promise.all(deferredMrs.map((mr, i) => register(mr, blocks[i], regionBytes)));
@@ -69,6 +72,14 @@ export async function measureConcurrency(
     inlineMrs.forEach((mr) => deregisterInline(mr));
     inlineRounds.push(count / ((performance.now() - t0) / 1000));
     progress.advance();
+
+    progress.task(`concurrency: pd.deregisterMany(), ${count} regions (round ${r + 1})`);
+    // Registered inline (these regions' policy): the batch ignores the policy.
+    inlineMrs.forEach((mr, i) => registerInline(mr, blocks[i], regionBytes));
+    const batch = await deregisterBatch(pd, inlineMrs);
+    if (batch) batchRounds.push(batch);
+    else inlineMrs.forEach((mr) => deregisterInline(mr)); // a build without deregisterMany()
+    progress.advance();
   }
   await Promise.all([...deferredMrs, ...inlineMrs].map((mr) => mr.close()));
   blocks.length = 0;
@@ -76,7 +87,19 @@ export async function measureConcurrency(
 
   const cSequentialPerS = round(median(cRounds), 0);
   const deferredConcurrentPerS = round(median(deferredRounds), 0);
+  const batchPerS = median(batchRounds.map((b) => b.perS));
   return {
+    ...(batchRounds.length > 0
+      ? {
+          batch: {
+            perS: round(batchPerS, 0),
+            roundsPerS: batchRounds.map((b) => round(b.perS, 0)),
+            ratio: round(batchPerS / cSequentialPerS, 3),
+            busyFraction: round(median(batchRounds.map((b) => b.busyFraction)), 4),
+            wallMs: round(median(batchRounds.map((b) => b.wallMs)), 2),
+          },
+        }
+      : {}),
     regionBytes,
     count,
     rounds,
@@ -89,6 +112,29 @@ export async function measureConcurrency(
     deferredRoundsPerS: deferredRounds.map((v) => round(v, 0)),
     ratio: round(deferredConcurrentPerS / cSequentialPerS, 3),
   };
+}
+
+interface BatchRound {
+  readonly perS: number;
+  readonly wallMs: number;
+  readonly busyFraction: number;
+}
+
+// `pd.deregisterMany(mrs)`: regions per second, and the share of the batch's duration the event
+// loop was busy. Undefined when the build under test has no deregisterMany() (an older --compare A).
+async function deregisterBatch(
+  pd: ProtectionDomain,
+  mrs: ReturnType<typeof createMr>[],
+): Promise<BatchRound | undefined> {
+  if (typeof pd.deregisterMany !== 'function') return undefined;
+  const loop0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  const results = await pd.deregisterMany(mrs);
+  const wallMs = performance.now() - t0;
+  const loop = performance.eventLoopUtilization(loop0);
+  const failed = results.find((result) => result.status !== NtStatus.STATUS_SUCCESS);
+  if (failed) throw new Error(`deregisterMany: ${failed.statusName}`);
+  return { perS: mrs.length / (wallMs / 1000), wallMs, busyFraction: loop.active / wallMs };
 }
 
 // Issues every deregistration before any completes; returns ms until the last completion.

@@ -69,3 +69,16 @@ export const SCALE = {
   pairs: 400,
   deferredPairs: 200,
 };
+
+/**
+ * Scale over objects: protection domains on one adapter, and adapters (each its own device context
+ * on the same device, with a domain), with `pairs` inline register + deregister pairs of a 4 KiB
+ * region timed at each level. rxe allows 32,764 domains per device; contexts are limited by file
+ * descriptors only.
+ */
+export const OBJECT_SCALE = {
+  bytes: 4 * KiB,
+  pairs: 200,
+  pdLevels: [1, 10, 100, 1000] as readonly number[],
+  adapterLevels: [1, 4, 16] as readonly number[],
+};

@@ -2,7 +2,8 @@
  * Test 1: the cost of one register + deregister pair at each size, by four paths on the same
  * device — the C loop, NDK style with inline completion, NDK style with deferred completion, and
  * the promise API (default policy `'auto'`). Rounds interleave the paths; each path reuses one
- * `allocate()` block per size.
+ * `allocate()` block per size. At 4 KiB a fifth path, the promise API over a `'deferred'` region,
+ * measures what the promises add to the deferred path (a target: at most 10 % over NDK deferred).
  *
  * @packageDocumentation
  */
@@ -21,7 +22,10 @@ import { ndk } from './target';
 const { allocate, NdkDeregisterMr, NdkRegisterMr, NtStatus, ntStatusName } = ndk;
 
 /** Progress units this test reports. */
-export const PER_OP_UNITS = PER_OP_SIZES.length * PER_OP_ROUNDS * 5;
+export const PER_OP_UNITS = PER_OP_SIZES.length * PER_OP_ROUNDS * 5 + PER_OP_ROUNDS;
+
+/** The size whose promise-over-deferred path is measured too. */
+const PROMISE_DEFERRED_BYTES = 4096;
 
 type Timed = (count: number) => Promise<number[]>;
 
@@ -43,6 +47,9 @@ export async function measurePerOp(pd: ProtectionDomain, progress: Progress): Pr
     };
     const samples: Record<PathName, number[]> = { c: [], inline: [], deferred: [], promise: [] };
     const hopSamples: number[] = [];
+    const promiseDeferredMr =
+      bytes === PROMISE_DEFERRED_BYTES ? await pd.createMr({ completionPolicy: 'deferred' }) : null;
+    const promiseDeferredSamples: number[] = [];
     const perRound = Math.ceil(iterations / PER_OP_ROUNDS);
     for (let r = 0; r < PER_OP_ROUNDS; r++) {
       for (const name of Object.keys(paths) as PathName[]) {
@@ -54,8 +61,17 @@ export async function measurePerOp(pd: ProtectionDomain, progress: Progress): Pr
       progress.task(`register+deregister ${label(bytes)}: C with a thread hop (round ${r + 1})`);
       hopSamples.push(...cHopPairs(bytes, perRound));
       progress.advance();
+      if (promiseDeferredMr) {
+        progress.task(`register+deregister ${label(bytes)}: promise, 'deferred' (round ${r + 1})`);
+        await promisePairs(promiseDeferredMr, memory, bytes, PER_OP_WARMUP);
+        promiseDeferredSamples.push(
+          ...(await promisePairs(promiseDeferredMr, memory, bytes, perRound)),
+        );
+        progress.advance();
+      }
     }
     await Promise.all([inlineMr, deferredMr, promiseMr].map((mr) => mr.close()));
+    await promiseDeferredMr?.close();
     const summaries = {
       c: summarize(samples.c),
       inline: summarize(samples.inline),
@@ -71,6 +87,9 @@ export async function measurePerOp(pd: ProtectionDomain, progress: Progress): Pr
       ratioToC: { inline: ratio('inline'), deferred: ratio('deferred'), promise: ratio('promise') },
       cHop: hop,
       deferredToCHop: round(summaries.deferred.medianUs / hop.medianUs, 3),
+      ...(promiseDeferredSamples.length > 0
+        ? { promiseDeferred: summarize(promiseDeferredSamples) }
+        : {}),
     });
   }
   return rows;
@@ -84,10 +103,13 @@ async function warmUp(pd: ProtectionDomain, progress: Progress): Promise<void> {
   const inlineMr = createMr(pd, 'inline');
   const deferredMr = createMr(pd, 'deferred');
   const promiseMr = await pd.createMr();
+  const promiseDeferredMr = await pd.createMr({ completionPolicy: 'deferred' });
   inlinePairs(inlineMr, memory, bytes, PER_OP_JIT_WARMUP);
   await deferredPairs(deferredMr, memory, bytes, PER_OP_JIT_WARMUP);
   await promisePairs(promiseMr, memory, bytes, PER_OP_JIT_WARMUP);
-  await Promise.all([inlineMr, deferredMr, promiseMr].map((mr) => mr.close()));
+  await promisePairs(promiseDeferredMr, memory, bytes, PER_OP_JIT_WARMUP);
+  const regions = [inlineMr, deferredMr, promiseMr, promiseDeferredMr];
+  await Promise.all(regions.map((mr) => mr.close()));
 }
 
 /** A human size: 4 KiB, 1 MiB, … */

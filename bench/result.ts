@@ -34,6 +34,8 @@ export interface PerOpRow {
   readonly cHop: Summary;
   /** The deferred median divided by the C hop median. */
   readonly deferredToCHop: number;
+  /** The promise API over a `'deferred'` region (4 KiB only). */
+  readonly promiseDeferred?: Summary;
 }
 
 /**
@@ -88,6 +90,21 @@ export interface ConcurrencyResult {
   readonly deferredRoundsPerS: readonly number[];
   /** deferredConcurrentPerS / cSequentialPerS. */
   readonly ratio: number;
+  /** `pd.deregisterMany()` of all the regions (absent for a build without it). */
+  readonly batch?: BatchDeregistration;
+}
+
+/** One `pd.deregisterMany()` of every region of the throughput test, median over rounds. */
+export interface BatchDeregistration {
+  /** Regions per second. */
+  readonly perS: number;
+  readonly roundsPerS: readonly number[];
+  /** perS / cSequentialPerS. */
+  readonly ratio: number;
+  /** Time the event loop was busy during the batch / the batch's duration (call to resolution). */
+  readonly busyFraction: number;
+  /** The batch's duration, ms. */
+  readonly wallMs: number;
 }
 
 /** RSS and kernel MR count around many register/deregister cycles. */
@@ -165,6 +182,12 @@ export interface ScaleRow {
   readonly rssBytesPerRegion: number;
   /** Growth of the V8 heap in use since before the first region, per held region (bytes). */
   readonly heapBytesPerRegion: number;
+  /**
+   * The same RSS growth per region for the C program holding as many 4 KiB regions laid out the
+   * same way: what libibverbs and malloc take per `ibv_reg_mr`. ndk-verbs' own part is the
+   * difference.
+   */
+  readonly cRssBytesPerRegion?: number;
 }
 
 /** Test 6: cost and memory against the number of regions held. */
@@ -173,6 +196,23 @@ export interface ScaleResult {
   readonly pairs: number;
   readonly deferredPairs: number;
   readonly rows: readonly ScaleRow[];
+}
+
+/** Cost and memory with `count` protection domains, or adapters, open. */
+export interface ObjectScaleRow {
+  readonly count: number;
+  /** Inline register + deregister pairs of a 4 KiB region on the newest object. */
+  readonly inline: Summary;
+  /** RSS growth since before the first object, per object (bytes; after a GC). */
+  readonly rssBytesPerObject: number;
+}
+
+/** Test 7: cost and memory against the number of protection domains and adapters. */
+export interface ObjectScaleResult {
+  readonly bytes: number;
+  readonly pairs: number;
+  readonly pds: readonly ObjectScaleRow[];
+  readonly adapters: readonly ObjectScaleRow[];
 }
 
 /**
@@ -202,6 +242,8 @@ export interface CountedPart extends PartHeader {
   readonly perOp: readonly PerOpRow[];
   readonly concurrency: ConcurrencyResult;
   readonly scale: ScaleResult;
+  /** Absent from results of runs before it existed. */
+  readonly objects?: ObjectScaleResult;
 }
 
 /** What needs threads running in parallel or real elapsed time: always wall-clock, 2 vCPUs. */

@@ -10,6 +10,9 @@
  *
  * Usage: `node --expose-gc dist/bench/run.js counted|wall`. `NDK_VERBS_BENCH_LABEL` tags the result
  * (`A`/`B` in a `--compare` run); `NDK_VERBS_BENCH_LIB` picks the build measured (see target.ts).
+ * While working on one figure, `node --expose-gc dist/bench/run.js counted|wall <test>` runs only
+ * that test of the part (`perOp`, `concurrency`, `scale`; `eventLoop`, `concurrency`, `leak`,
+ * `spawn`) and prints its JSON result, for reading, not for the report.
  *
  * @packageDocumentation
  */
@@ -20,10 +23,12 @@ import { EVENT_LOOP_UNITS, measureEventLoop } from './event-loop';
 import { LEAK_UNITS, measureLeak } from './leak';
 import { machineInfo } from './machine';
 import { openPd } from './ndk';
+import { type ProtectionDomain } from '../lib';
 import { measurePerOp, PER_OP_UNITS } from './per-op';
 import { Progress } from './progress';
 import { type Clock, type PartResult, RESULT_MARKER } from './result';
 import { measureScale, SCALE_UNITS } from './scale';
+import { measureObjectScale, OBJECT_SCALE_UNITS } from './scale-objects';
 import { measureSpawn, SPAWN_UNITS } from './spawn';
 import { round } from './stats';
 import { ndk } from './target';
@@ -35,8 +40,34 @@ export function clockKind(env: NodeJS.ProcessEnv = process.env): Clock {
   return env.NDK_VERBS_VM_ICOUNT === '1' ? 'instructions' : 'wall';
 }
 
-async function main(part: string | undefined): Promise<void> {
-  if (part !== 'counted' && part !== 'wall') throw new Error('usage: run.js counted|wall');
+// One test alone (see the usage above).
+const SINGLE_TESTS: Record<string, (pd: ProtectionDomain, progress: Progress) => Promise<unknown>> =
+  {
+    perOp: measurePerOp,
+    concurrency: measureConcurrency,
+    scale: measureScale,
+    eventLoop: measureEventLoop,
+    leak: measureLeak,
+    spawn: measureSpawn,
+  };
+
+async function runSingle(test: string): Promise<void> {
+  const measure = SINGLE_TESTS[test];
+  if (measure === undefined)
+    throw new Error(`no test ${test}: ${Object.keys(SINGLE_TESTS).join(', ')}`);
+  const { adapter, pd } = openPd(DEVICE);
+  const progress = new Progress();
+  progress.start(1);
+  const figures = await measure(pd, progress);
+  progress.stop();
+  NdkCloseObject(pd, () => {});
+  NdkCloseObject(adapter, () => {});
+  process.stdout.write(`${JSON.stringify({ clock: clockKind(), [test]: figures }, null, 2)}\n`);
+}
+
+async function main(part: string | undefined, single: string | undefined): Promise<void> {
+  if (part !== 'counted' && part !== 'wall') throw new Error('usage: run.js counted|wall [test]');
+  if (single !== undefined) return runSingle(single);
   const started = Date.now();
   const machine = machineInfo(DEVICE);
   const progress = new Progress();
@@ -51,12 +82,13 @@ async function main(part: string | undefined): Promise<void> {
   };
   let result: PartResult;
   if (part === 'counted') {
-    progress.start(PER_OP_UNITS + CONCURRENCY_UNITS + SCALE_UNITS);
+    progress.start(PER_OP_UNITS + CONCURRENCY_UNITS + SCALE_UNITS + OBJECT_SCALE_UNITS);
     const perOp = await measurePerOp(pd, progress);
     const concurrency = await measureConcurrency(pd, progress);
     const scale = await measureScale(pd, progress);
+    const objects = await measureObjectScale(progress);
     const durationS = round((Date.now() - started) / 1000, 1);
-    result = { ...header, part, durationS, perOp, concurrency, scale };
+    result = { ...header, part, durationS, perOp, concurrency, scale, objects };
   } else {
     progress.start(EVENT_LOOP_UNITS + CONCURRENCY_UNITS + LEAK_UNITS + SPAWN_UNITS);
     const eventLoop = await measureEventLoop(pd, progress);
@@ -74,7 +106,7 @@ async function main(part: string | undefined): Promise<void> {
 }
 
 if (require.main === module) {
-  main(process.argv[2]).catch((error: unknown) => {
+  main(process.argv[2], process.argv[3]).catch((error: unknown) => {
     process.stderr.write(`\nndk-verbs bench failed: ${String((error as Error)?.stack ?? error)}\n`);
     process.exitCode = 1;
   });

@@ -5,7 +5,8 @@
  * takes the process's RSS and V8 heap after a garbage collection. Then it deregisters back down,
  * timing each stretch. The regions are 4 KiB slices of one block, allocated and faulted in (with
  * their views) before the first memory reading, so the memory figures are what ndk-verbs and
- * libibverbs add per region, not the regions' own pages.
+ * libibverbs add per region, not the regions' own pages. The C program holds as many regions the
+ * same way in its own process: its RSS growth per region is libibverbs' and malloc's share.
  *
  * @packageDocumentation
  */
@@ -13,7 +14,8 @@
 import { performance } from 'node:perf_hooks';
 
 import { type MemoryRegion, type ProtectionDomain } from '../lib';
-import { SCALE } from './config';
+import { cMemory } from './c-baseline';
+import { DEVICE, SCALE } from './config';
 import { collectGarbage } from './gc';
 import { createMr, deregisterInline, registerInline } from './ndk';
 import { cPairs, deferredPairs, inlinePairs } from './per-op';
@@ -76,6 +78,7 @@ export async function measureScale(pd: ProtectionDomain, progress: Progress): Pr
       deferred: summarize(await deferredPairs(deferredMr, probe, bytes, dPairs)),
       rssBytesPerRegion: round((memory.rss - base.rss) / level, 1),
       heapBytesPerRegion: round((memory.heap - base.heap) / level, 1),
+      cRssBytesPerRegion: round(cMemory(DEVICE, level).rssBytesPerRegion, 1),
     };
     rows.push(row);
     progress.advance();

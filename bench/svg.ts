@@ -1,13 +1,20 @@
 /**
- * The chart of a run, plain hand-written SVG, two log-log plots one above the other: median
- * register + deregister cost against region size (one line per path: C, NDK inline, NDK deferred,
- * promise API), and cost against the number of 4 KiB regions held (the scale test).
+ * The chart of a run, plain hand-written SVG, log-log plots one above the other: median register +
+ * deregister cost against region size (one line per path: C, NDK inline, NDK deferred, promise
+ * API), cost against the number of 4 KiB regions held (the scale test), and, when the run has it,
+ * cost against the number of protection domains and adapters open.
  *
  * @packageDocumentation
  */
 
 import { label } from './per-op';
-import { type BenchResult, type CountedPart, type PathName, type ScaleRow } from './result';
+import {
+  type BenchResult,
+  type CountedPart,
+  type ObjectScaleResult,
+  type PathName,
+  type ScaleRow,
+} from './result';
 
 const WIDTH = 820; // room for the longest legend entry beside the plot
 const HEIGHT = 440;
@@ -19,6 +26,8 @@ interface Series {
   readonly color: string;
   readonly dash: string;
   readonly values: readonly number[];
+  /** The x of each value, when the series has x values of its own (else the plot's). */
+  readonly xs?: readonly number[];
 }
 
 /** One plot: log x, log y (µs). */
@@ -30,17 +39,20 @@ interface Plot {
   readonly series: readonly Series[];
 }
 
-/** The SVG document for `result`: cost against size above, cost against regions held below. */
+/** The SVG document for `result`: its plots one above the other. */
 export function renderChart(result: BenchResult): string {
   const counted = result.counted;
+  const plots = [sizePlot(counted), scalePlot(counted)];
+  if (counted.objects) plots.push(objectPlot(counted, counted.objects));
   return (
     [
-      `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT * 2}" ` +
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT * plots.length}" ` +
         `font-family="sans-serif" font-size="12">`,
-      ...plot(sizePlot(counted)),
-      `<g transform="translate(0 ${HEIGHT})">`,
-      ...plot(scalePlot(counted)),
-      '</g>',
+      ...plots.flatMap((p, i) => [
+        `<g transform="translate(0 ${HEIGHT * i})">`,
+        ...plot(p),
+        '</g>',
+      ]),
       '</svg>',
     ].join('\n') + '\n'
   );
@@ -108,6 +120,34 @@ function scalePlot(part: CountedPart): Plot {
   };
 }
 
+function objectPlot(part: CountedPart, objects: ObjectScaleResult): Plot {
+  const xs = [...new Set([...objects.pds, ...objects.adapters].map((row) => row.count))].sort(
+    (a, b) => a - b,
+  );
+  return {
+    title: `inline register + deregister pair against objects open (${clockNote(part)})`,
+    xTitle: 'protection domains, or adapters, open (log)',
+    xs,
+    xLabel: (count) => count.toLocaleString('en'),
+    series: [
+      {
+        name: 'pair, by protection domains',
+        color: '#1f77b4',
+        dash: '',
+        values: objects.pds.map((row) => row.inline.medianUs),
+        xs: objects.pds.map((row) => row.count),
+      },
+      {
+        name: 'pair, by adapters',
+        color: '#ff7f0e',
+        dash: '6 3',
+        values: objects.adapters.map((row) => row.inline.medianUs),
+        xs: objects.adapters.map((row) => row.count),
+      },
+    ],
+  };
+}
+
 // The elements of one plot (without the enclosing <svg>), in a WIDTH × HEIGHT box.
 function plot(p: Plot): string[] {
   const values = p.series.flatMap((s) => s.values);
@@ -145,7 +185,8 @@ function plot(p: Plot): string[] {
       `time (log)</text>`,
   );
   p.series.forEach((s, i) => {
-    const points = s.values.map((v, k) => `${f(x(p.xs[k]))},${f(y(v))}`);
+    const sx = s.xs ?? p.xs;
+    const points = s.values.map((v, k) => `${f(x(sx[k]))},${f(y(v))}`);
     const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
     parts.push(
       `<polyline points="${points.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`,

@@ -5,8 +5,15 @@
  */
 
 import { label } from './per-op';
-import { type BenchResult, type Clock, type ConcurrencyResult, type ScaleResult } from './result';
-import { checkTargets } from './targets';
+import {
+  type BenchResult,
+  type Clock,
+  type ConcurrencyResult,
+  type CountedPart,
+  type ObjectScaleRow,
+  type ScaleResult,
+} from './result';
+import { checkTargets, otherChecks, type TargetCheck } from './targets';
 
 /** Renders rows as columns padded to their widest cell; first row is the header. */
 export function columns(rows: readonly (readonly string[])[]): string {
@@ -65,8 +72,16 @@ export function renderReport(result: BenchResult): string {
       row.deferredToCHop.toFixed(2),
     ]);
   }
+  out.push(columns(perOp));
+  for (const row of counted.perOp) {
+    if (!row.promiseDeferred) continue;
+    out.push(
+      `  promise API over a 'deferred' region, ${label(row.bytes)}: ` +
+        `${us(row.promiseDeferred.medianUs)} / ${us(row.promiseDeferred.p99Us)} µs, ` +
+        `${(row.promiseDeferred.medianUs / row.paths.deferred.medianUs).toFixed(2)}× NDK deferred`,
+    );
+  }
   out.push(
-    columns(perOp),
     '  C + hop: the C loop with each call run by a second thread while the caller sleeps in poll(),',
     '  the hand-off any deferred completion pays here; d / hop: deferred median / C + hop median.',
     '',
@@ -148,15 +163,26 @@ export function renderReport(result: BenchResult): string {
     scaleTable(counted.scale),
     '  pairs: register + deregister of one more region with that many held (median µs, and its',
     '  ratio to the first level); register / deregister: mean per region while going up to the',
-    '  level / down from it; memory: RSS and V8 heap growth per held region after a GC.',
+    '  level / down from it; memory: RSS and V8 heap growth per held region after a GC; C RSS: the',
+    "  C program's growth holding as many (libibverbs and malloc); own: RSS minus C RSS.",
     '',
-    'performance targets',
-    columns([
-      ['target', 'measured', 'result'],
-      ...checkTargets(result).map((t) => [t.target, t.measured, t.met ? 'met' : 'MISSED']),
-    ]),
+    ...objectSection(counted, countedClock),
+    "performance targets (issue 13's)",
+    targetTable(checkTargets(result)),
+    '',
+    'other checks',
+    targetTable(otherChecks(result)),
   );
   return out.join('\n');
+}
+
+function targetTable(checks: readonly TargetCheck[]): string {
+  const verdict = (met: boolean | undefined) =>
+    met === undefined ? 'not in this run' : met ? 'met' : 'MISSED';
+  return columns([
+    ['target', 'measured', 'result'],
+    ...checks.map((t) => [t.target, t.measured, verdict(t.met)]),
+  ]);
 }
 
 function rates(conc: ConcurrencyResult, parallel: boolean): string {
@@ -172,12 +198,46 @@ function rates(conc: ConcurrencyResult, parallel: boolean): string {
       (conc.cParallelPerS / conc.cSequentialPerS).toFixed(2),
     ]);
   }
+  if (conc.batch) {
+    rows.push([
+      'pd.deregisterMany(), one batch',
+      conc.batch.perS.toFixed(0),
+      conc.batch.ratio.toFixed(2),
+    ]);
+  }
   rows.push([
     'inline, one by one',
     conc.inlineSequentialPerS.toFixed(0),
     (conc.inlineSequentialPerS / conc.cSequentialPerS).toFixed(2),
   ]);
-  return columns(rows);
+  const text = columns(rows);
+  if (!conc.batch) return text;
+  return (
+    `${text}\n  pd.deregisterMany(): the event loop was busy ` +
+    `${(conc.batch.busyFraction * 100).toFixed(1)} % of the batch's ${ms(conc.batch.wallMs)} ms`
+  );
+}
+
+function objectSection(counted: CountedPart, clock: string): string[] {
+  const objects = counted.objects;
+  if (!objects) return [];
+  const table = (what: string, rows: readonly ObjectScaleRow[]) => {
+    const first = rows[0];
+    return columns([
+      [what, 'inline pair, median µs (ratio)', 'RSS B / object'],
+      ...rows.map((row) => [
+        row.count.toLocaleString('en'),
+        `${us(row.inline.medianUs)} (${(row.inline.medianUs / first.inline.medianUs).toFixed(2)})`,
+        row.rssBytesPerObject.toFixed(0),
+      ]),
+    ]);
+  };
+  return [
+    `7. scale over objects: ${label(objects.bytes)} pairs (${objects.pairs}) on the newest [${clock}]`,
+    table('protection domains', objects.pds),
+    table('adapters (+ 1 domain)', objects.adapters),
+    '',
+  ];
 }
 
 function scaleTable(scale: ScaleResult): string {
@@ -193,6 +253,8 @@ function scaleTable(scale: ScaleResult): string {
       'deregister',
       'RSS B/region',
       'heap B/region',
+      'C RSS B/region',
+      'own B/region',
     ],
     ...scale.rows.map((row) => [
       row.held.toLocaleString('en'),
@@ -203,6 +265,10 @@ function scaleTable(scale: ScaleResult): string {
       rel(row.deregisterUsPerRegion, first.deregisterUsPerRegion),
       row.rssBytesPerRegion.toFixed(0),
       row.heapBytesPerRegion.toFixed(0),
+      row.cRssBytesPerRegion === undefined ? '—' : row.cRssBytesPerRegion.toFixed(0),
+      row.cRssBytesPerRegion === undefined
+        ? '—'
+        : (row.rssBytesPerRegion - row.cRssBytesPerRegion).toFixed(0),
     ]),
   ];
   return columns(rows);

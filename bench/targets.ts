@@ -1,94 +1,101 @@
 /**
- * The performance targets, checked against a run's figures: reported, never asserted.
+ * The performance targets of issue 13 ("Performance, round two"), checked against a run's figures:
+ * reported, never asserted. Each says which clock measured it. The checks of earlier rounds that
+ * are not targets any more (leak, spawn) are {@link otherChecks}.
  *
  * @packageDocumentation
  */
 
-import { type BenchResult } from './result';
+import { type BenchResult, type CountedPart } from './result';
 
-/** One target: what it asks, what was measured, and whether it was met. */
+/** One target: what it asks, what was measured, and whether it was met (undefined: not measured). */
 export interface TargetCheck {
   readonly target: string;
   readonly measured: string;
-  readonly met: boolean;
+  readonly met: boolean | undefined;
 }
 
 const MiB = 2 ** 20;
 
-/** Every performance target for `result`. */
+/** rxe's `max_mr` on the VM's kernel, probed by `bench/mr-limit.ts` in a VM of its own. */
+const MR_LIMIT_NOTE =
+  'bench/mr-limit.ts, its own VM (--mem 8192): 524,287 advertised, refused at 524,286 held';
+
+/** Issue 13's targets, in its order. */
 export function checkTargets(result: BenchResult): TargetCheck[] {
-  const small = result.counted.perOp.find((row) => row.bytes === 4096);
-  const { eventLoop: loop, concurrency, leak, spawn } = result.wall;
-  const counted = result.counted.clock === 'instructions' ? ' (counted)' : ' (wall clock)';
-  const rssGrowth = leak.rssAfterBytes - leak.rssBeforeBytes;
-  const checks: TargetCheck[] = [];
-  if (small) {
-    checks.push(
-      {
-        target: `NDK inline ≤ 1.05× C per op at 4 KiB${counted}`,
-        measured: `${small.ratioToC.inline.toFixed(3)}×`,
-        met: small.ratioToC.inline <= 1.05,
-      },
-      {
-        target: `promise API ≤ 1.15× C per op at 4 KiB${counted}`,
-        measured: `${small.ratioToC.promise.toFixed(3)}×`,
-        met: small.ratioToC.promise <= 1.15,
-      },
-    );
-  }
-  checks.push(
+  const counted = result.counted;
+  const clock = counted.clock === 'instructions' ? ' (counted)' : ' (wall clock)';
+  return [
+    ...perOpTargets(counted, clock),
+    ...batchTargets(result, clock),
+    ...scaleTargets(counted, clock),
     {
-      target: 'deferred deregistration: max event-loop delay < 2 ms',
-      measured:
-        `${loop.deferred.deregister.maxMs.toFixed(2)} ms (inline ${loop.inline.deregister.maxMs.toFixed(2)} ms, ` +
-        `idle loop ${loop.idle.maxMs.toFixed(2)} ms)`,
-      met: loop.deferred.deregister.maxMs < 2,
+      target: 'rxe max_mr reported as STATUS_INSUFFICIENT_RESOURCES, limit named',
+      measured: MR_LIMIT_NOTE,
+      met: undefined,
     },
+  ];
+}
+
+function perOpTargets(counted: CountedPart, clock: string): TargetCheck[] {
+  const small = counted.perOp.find((row) => row.bytes === 4096);
+  if (!small) return [];
+  const checks: TargetCheck[] = [
     {
-      target: 'concurrent deferred deregistration ≥ 1.5× sequential C',
-      measured: `${concurrency.ratio.toFixed(2)}×`,
-      met: concurrency.ratio >= 1.5,
+      target: `NDK deferred ≤ 1.6× (C + hop) at 4 KiB${clock}`,
+      measured: `${small.deferredToCHop.toFixed(2)}×`,
+      met: small.deferredToCHop <= 1.6,
     },
-    {
-      target: `kernel MR count back to its start (${leak.cycles} cycles)`,
-      measured: `${leak.mrBefore} → ${leak.mrAfter}`,
-      met: leak.mrAfter === leak.mrBefore,
-    },
-    {
-      target: `RSS growth < 2 MiB (${leak.cycles} cycles)`,
-      measured:
-        `${(rssGrowth / MiB).toFixed(2)} MiB ` +
-        `(second half: ${leak.secondHalfBytesPerCycle.toFixed(2)} B/cycle)`,
-      met: rssGrowth < 2 * MiB,
-    },
-  );
-  const gib = `${spawn.bytes / 2 ** 30} GiB`;
-  checks.push(
-    {
-      target: `spawn with ${gib} of allocate() memory registered ≤ 1.2× nothing registered`,
-      measured: `${spawn.allocatedRatio.toFixed(2)}×`,
-      met: spawn.allocatedRatio <= 1.2,
-    },
-    {
-      target: `spawn with ${gib} of Buffer.alloc memory registered ≤ 2× nothing registered`,
-      measured: `${spawn.bufferRatio.toFixed(2)}×`,
-      met: spawn.bufferRatio <= 2,
-    },
-  );
-  checks.push(...scaleTargets(result, counted));
-  if (leak.cycles < leak.requestedCycles) {
+  ];
+  if (small.promiseDeferred) {
+    const behind = small.promiseDeferred.medianUs / small.paths.deferred.medianUs;
     checks.push({
-      target: `leak check runs ${leak.requestedCycles} cycles`,
-      measured: `${leak.cycles} (${leak.reducedBecause ?? 'reduced'})`,
-      met: false,
+      target: `promise API ('deferred') ≤ 1.1× NDK deferred at 4 KiB${clock}`,
+      measured: `${behind.toFixed(2)}×`,
+      met: behind <= 1.1,
     });
   }
+  checks.push(
+    {
+      target: `NDK inline ≤ 1.3× C at 4 KiB${clock}`,
+      measured: `${small.ratioToC.inline.toFixed(2)}×`,
+      met: small.ratioToC.inline <= 1.3,
+    },
+    {
+      target: `promise API ('auto') ≤ 1.4× C at 4 KiB${clock}`,
+      measured: `${small.ratioToC.promise.toFixed(2)}×`,
+      met: small.ratioToC.promise <= 1.4,
+    },
+  );
   return checks;
 }
 
+function batchTargets(result: BenchResult, clock: string): TargetCheck[] {
+  const counted = result.counted.concurrency;
+  const wall = result.wall.concurrency;
+  const what = `${counted.count} × ${counted.regionBytes / MiB} MiB`;
+  const vcpus = `${result.wall.machine.nproc} vCPU${result.wall.machine.nproc === 1 ? '' : 's'}`;
+  return [
+    {
+      target: `batch deregistration (pd.deregisterMany) ≥ 0.8× C one by one, ${what}${clock}`,
+      measured: counted.batch
+        ? `${counted.batch.ratio.toFixed(2)}× (${counted.batch.perS} against ${counted.cSequentialPerS} regions/s)`
+        : 'not measured (no deregisterMany)',
+      met: counted.batch ? counted.batch.ratio >= 0.8 : undefined,
+    },
+    {
+      target: `event loop busy < 10 % of the batch's duration, ${what} (wall clock, ${vcpus})`,
+      measured: wall.batch
+        ? `${(wall.batch.busyFraction * 100).toFixed(1)} % of ${wall.batch.wallMs.toFixed(1)} ms`
+        : 'not measured (no deregisterMany)',
+      met: wall.batch ? wall.batch.busyFraction < 0.1 : undefined,
+    },
+  ];
+}
+
 /** Flatness of each cost against regions held (±20 % of its first level), and memory per region. */
-function scaleTargets(result: BenchResult, counted: string): TargetCheck[] {
-  const rows = result.counted.scale.rows;
+function scaleTargets(counted: CountedPart, clock: string): TargetCheck[] {
+  const rows = counted.scale.rows;
   if (rows.length < 2) return [];
   const first = rows[0];
   const last = rows[rows.length - 1];
@@ -103,17 +110,65 @@ function scaleTargets(result: BenchResult, counted: string): TargetCheck[] {
     const ratios = rows.map((row) => cost(row) / cost(first));
     const worst = ratios.reduce((a, b) => (Math.abs(b - 1) > Math.abs(a - 1) ? b : a), 1);
     return {
-      target: `${what} flat ±20 %, ${span}${counted}`,
+      target: `${what} flat ±20 %, ${span}${clock}`,
       measured: ratios.map((r) => `${r.toFixed(2)}×`).join(' / '),
       met: Math.abs(worst - 1) <= 0.2,
     };
   });
-  const worstRss = Math.max(...rows.map((row) => row.rssBytesPerRegion));
-  const worstHeap = Math.max(...rows.map((row) => row.heapBytesPerRegion));
+  // ndk-verbs' own part: its RSS growth minus the C program's holding as many regions (libibverbs
+  // and malloc per ibv_reg_mr), at the worst level.
+  const own = rows.map((row) => row.rssBytesPerRegion - (row.cRssBytesPerRegion ?? 0));
+  const worst = own.indexOf(Math.max(...own));
+  const row = rows[worst];
+  const worstHeap = Math.max(...rows.map((r) => r.heapBytesPerRegion));
   checks.push({
-    target: 'own memory per registered region < 1 KiB (RSS growth, heap included)',
-    measured: `RSS ${worstRss.toFixed(0)} B, of which V8 heap ${worstHeap.toFixed(0)} B (worst level)`,
-    met: worstRss < 1024 && worstHeap < 1024,
+    target: "ndk-verbs' own memory per registered region < 1 KiB (RSS beyond C's, heap included)",
+    measured:
+      row.cRssBytesPerRegion === undefined
+        ? `RSS ${row.rssBytesPerRegion.toFixed(0)} B (no C figure), V8 heap ≤ ${worstHeap.toFixed(0)} B`
+        : `${own[worst].toFixed(0)} B = RSS ${row.rssBytesPerRegion.toFixed(0)} − C ` +
+          `${row.cRssBytesPerRegion.toFixed(0)} at ${row.held.toLocaleString('en')} held; ` +
+          `V8 heap ≤ ${worstHeap.toFixed(0)} B`,
+    met: own[worst] < 1024,
   });
+  return checks;
+}
+
+/** The checks of earlier rounds the bench still runs: leaks and the cost of spawning. */
+export function otherChecks(result: BenchResult): TargetCheck[] {
+  const { leak, spawn } = result.wall;
+  const rssGrowth = leak.rssAfterBytes - leak.rssBeforeBytes;
+  const gib = `${spawn.bytes / 2 ** 30} GiB`;
+  const checks: TargetCheck[] = [
+    {
+      target: `kernel MR count back to its start (${leak.cycles} cycles)`,
+      measured: `${leak.mrBefore} → ${leak.mrAfter}`,
+      met: leak.mrAfter === leak.mrBefore,
+    },
+    {
+      target: `RSS growth < 2 MiB (${leak.cycles} cycles)`,
+      measured:
+        `${(rssGrowth / MiB).toFixed(2)} MiB ` +
+        `(second half: ${leak.secondHalfBytesPerCycle.toFixed(2)} B/cycle)`,
+      met: rssGrowth < 2 * MiB,
+    },
+    {
+      target: `spawn with ${gib} of allocate() memory registered ≤ 1.2× nothing registered`,
+      measured: `${spawn.allocatedRatio.toFixed(2)}×`,
+      met: spawn.allocatedRatio <= 1.2,
+    },
+    {
+      target: `spawn with ${gib} of Buffer.alloc memory registered ≤ 2× nothing registered`,
+      measured: `${spawn.bufferRatio.toFixed(2)}×`,
+      met: spawn.bufferRatio <= 2,
+    },
+  ];
+  if (leak.cycles < leak.requestedCycles) {
+    checks.push({
+      target: `leak check runs ${leak.requestedCycles} cycles`,
+      measured: `${leak.cycles} (${leak.reducedBecause ?? 'reduced'})`,
+      met: false,
+    });
+  }
   return checks;
 }

@@ -30,6 +30,7 @@ export {
   type ObjectEvents,
 } from './ndk/adapter-events';
 export { ProtectionDomain } from './ndk/protection-domain';
+export { type DeregistrationResult } from './ndk/batch-deregistration';
 export { MemoryRegion, type MemoryRegionOptions, type RegisterOptions } from './ndk/memory-region';
 export { ObjectState } from './ndk/lifecycle';
 export {

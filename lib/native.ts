@@ -104,9 +104,14 @@ export interface NativeAddon {
   mrCreate(pd: PdHandle): MrHandle | number;
   /**
    * A queue for deferred registrations and deregistrations, run on native threads of its own; their
-   * results arrive as `dispatch(results)`, `results` holding `[requestId, errno, …]`, in batches.
+   * results arrive as `dispatch(results, batchErrors)`, `results` holding `[requestId, errno, …]`, in
+   * batches. A batch deregistration's pair has errno 0 and its entries' errnos, one per entry, are
+   * in `batchErrors`, batch after batch in the order of their pairs (undefined when the delivery
+   * holds no batch).
    */
-  mrQueueCreate(dispatch: (results: Int32Array) => void): MrQueueHandle;
+  mrQueueCreate(
+    dispatch: (results: Int32Array, batchErrors: Int32Array | undefined) => void,
+  ): MrQueueHandle;
   /**
    * Wakes request threads for the deferred requests queued since the last flush: a burst of
    * requests costs one thread wake-up instead of one each. Called once per burst, on the next tick.
@@ -125,6 +130,13 @@ export interface NativeAddon {
   ): number;
   /** Deregisters; `requestId` and `queue` as for `mrRegister`. */
   mrDeregister(mr: MrHandle, requestId: number, queue?: MrQueueHandle): number;
+  /**
+   * Deregisters the regions of `mrs` as one job of `queue` (one request thread runs them one after
+   * the other) whose result is delivered once, under `requestId` (positive), with one errno per
+   * entry. Returns one start per entry: `NativeResult.Pending` for each region queued, else why it
+   * was not (`Busy`, `WrongState`, `Gone`, or ENOMEM when the batch could not be queued).
+   */
+  mrDeregisterBatch(mrs: readonly MrHandle[], requestId: number, queue: MrQueueHandle): Int32Array;
   /** `[lkey, rkey]` while a verbs registration exists, else null. */
   mrKeys(mr: MrHandle): [number, number] | null;
   /** The registered virtual address while a verbs registration exists, else null. */

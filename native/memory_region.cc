@@ -258,6 +258,62 @@ Napi::Value MrDeregister(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, err);
 }
 
+// (mrs: handle[], requestId, queue) → Int32Array, one start per entry: kPending for each region
+// queued, else why it was not (kBusy, kWrongState, kGone, or ENOMEM when the batch could not be
+// queued). Every queued region is deregistered by one job on one request thread, and the whole
+// batch's errnos are delivered once, under `requestId` (see MrRequestQueue::Start). A region whose
+// state is not kRegistered is refused alone; the others go on. Every entry must be a region handle
+// (a TypeError, before any region's state moves).
+Napi::Value MrDeregisterBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "mrs must be an array");
+  auto handles = info[0].As<Napi::Array>();
+  uint32_t requestId = RequestId(info, 1);
+  if (requestId == 0) throw Napi::TypeError::New(env, "a batch needs a request id");
+  MrRequestQueue* requests = UnwrapHandle<MrQueueBox>(info[2])->queue.get();
+  uint32_t count = handles.Length();
+  MrRequestQueue::BatchHold hold;
+  hold.boxes.reserve(count);
+  for (uint32_t i = 0; i < count; i++) hold.boxes.push_back(UnwrapHandle<MrBox>(handles.Get(i)));
+  auto starts = Napi::Int32Array::New(env, count);
+  if (count == 0) return starts;
+  int reserved = requests->Reserve();
+  if (reserved != 0) {
+    for (uint32_t i = 0; i < count; i++) starts[i] = reserved;
+    return starts;
+  }
+
+  // Everything that can throw happens before any region's state moves.
+  hold.handles = Napi::Persistent(handles.As<Napi::Object>());
+  auto batch = std::make_shared<MrRequestQueue::DeregisterBatch>();
+  batch->cores.resize(count);
+  batch->errs.assign(count, 0);
+  hold.pins.resize(count);
+  size_t queued = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    MrBox* box = hold.boxes[i];
+    int begin = BeginRequest(*box->core, MrState::kRegistered, MrState::kDeregistering);
+    starts[i] = begin == kDone ? kPending : begin;
+    if (begin != kDone) continue;
+    batch->cores[i] = box->core;
+    hold.pins[i] = box->pinnedView;
+    ++queued;
+  }
+  if (queued == 0) return starts;
+  MrRequestQueue::Job job;
+  job.id = requestId;
+  job.kind = MrRequestQueue::Kind::kDeregisterBatch;
+  job.batch = batch;
+  if (!requests->SubmitBatch(std::move(job), std::move(hold))) {
+    for (uint32_t i = 0; i < count; i++) {
+      if (batch->cores[i] == nullptr) continue;
+      batch->cores[i]->AbandonRequest(MrState::kRegistered);
+      starts[i] = ENOMEM;
+    }
+  }
+  return starts;
+}
+
 // (mr) → [lkey, rkey] while a verbs registration exists, else null
 Napi::Value MrKeys(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -305,6 +361,7 @@ void InitMemoryRegion(Napi::Env env, Napi::Object exports) {
   ExportFunction<FlushMrRequests>(env, exports, "mrQueueFlush");
   ExportFunction<MrRegister>(env, exports, "mrRegister");
   ExportFunction<MrDeregister>(env, exports, "mrDeregister");
+  ExportFunction<MrDeregisterBatch>(env, exports, "mrDeregisterBatch");
   ExportFunction<MrKeys, OnNativeFailure::kThrow>(env, exports, "mrKeys");
   ExportFunction<MrAddress, OnNativeFailure::kThrow>(env, exports, "mrAddress");
   ExportFunction<MrStateOf, OnNativeFailure::kThrow>(env, exports, "mrState");

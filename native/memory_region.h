@@ -70,8 +70,8 @@ struct MrBox : CoreBox<MrCore, HandleKind::kMemoryRegion> {
   void Unpin() { pinnedView.reset(); }
 };
 
-// Exports mrCreate, mrQueueCreate, mrQueueFlush, mrRegister, mrDeregister, mrKeys, mrAddress and
-// mrState (and, in a build with NDK_VERBS_TEST_HOOKS, testFailNextMrSubmit).
+// Exports mrCreate, mrQueueCreate, mrQueueFlush, mrRegister, mrDeregister, mrDeregisterBatch,
+// mrKeys, mrAddress and mrState (and, in a build with NDK_VERBS_TEST_HOOKS, testFailNextMrSubmit).
 void InitMemoryRegion(Napi::Env env, Napi::Object exports);
 
 }  // namespace ndkv

@@ -37,6 +37,31 @@ void MaybeFailSubmitForTest() {
 void MaybeFailSubmitForTest() {}
 #endif
 
+// A request thread, without the queue's mutex: the verbs calls of one job, 0 or the errno (a batch
+// reports 0 and each entry's errno in its own `errs`). The regions are let go of here, off the JS
+// thread: a core whose handle was collected meanwhile is freed by the thread that ran its request.
+int RunJob(MrRequestQueue::Job& job) {
+  int err = 0;
+  switch (job.kind) {
+    case MrRequestQueue::Kind::kRegister:
+      err = job.core->RunRegister(job.addr, job.length, job.access, std::move(job.memory));
+      break;
+    case MrRequestQueue::Kind::kDeregister:
+      err = job.core->RunDeregister();
+      break;
+    case MrRequestQueue::Kind::kDeregisterBatch:
+      for (size_t i = 0; i < job.batch->cores.size(); i++) {
+        auto& core = job.batch->cores[i];
+        if (core == nullptr) continue;
+        job.batch->errs[i] = core->RunDeregister();
+        core.reset();
+      }
+      break;
+  }
+  job.core.reset();
+  return err;
+}
+
 }  // namespace
 
 #ifdef NDK_VERBS_TEST_HOOKS
@@ -72,6 +97,24 @@ int MrRequestQueue::Reserve() {
 }
 
 bool MrRequestQueue::Submit(Job job, Napi::Reference<Napi::External<MrBox>> handle, MrPin pin) {
+  Kind kind = job.kind;
+  return Enqueue(std::move(job),
+                 InFlight{std::move(handle), kind, std::move(pin), nullptr, nullptr});
+}
+
+bool MrRequestQueue::SubmitBatch(Job job, BatchHold hold) {
+  std::unique_ptr<BatchHold> held;
+  try {
+    held = std::make_unique<BatchHold>(std::move(hold));
+  } catch (const std::exception&) {
+    return false;
+  }
+  std::shared_ptr<DeregisterBatch> batch = job.batch;
+  return Enqueue(std::move(job),
+                 InFlight{{}, Kind::kDeregisterBatch, nullptr, std::move(held), std::move(batch)});
+}
+
+bool MrRequestQueue::Enqueue(Job job, InFlight request) {
   uint32_t id = job.id;
   bool inserted = false;
   bool wake = false;
@@ -83,8 +126,7 @@ bool MrRequestQueue::Submit(Job job, Napi::Reference<Napi::External<MrBox>> hand
       std::lock_guard<std::mutex> lock(mutex_);
       results_.reserve(inFlight_.size() + 1);
     }
-    inserted =
-        inFlight_.try_emplace(id, InFlight{std::move(handle), job.kind, std::move(pin)}).second;
+    inserted = inFlight_.try_emplace(id, std::move(request)).second;
     MaybeFailSubmitForTest();
     std::lock_guard<std::mutex> lock(mutex_);
     jobs_.push_back(std::move(job));
@@ -151,10 +193,7 @@ void MrRequestQueue::RunJobs() {
     bool helpWanted = !jobs_.empty() && awake_ < threads_.size();
     lock.unlock();
     if (helpWanted) wake_.notify_one();
-    int err = job.kind == Kind::kRegister
-                  ? job.core->RunRegister(job.addr, job.length, job.access, std::move(job.memory))
-                  : job.core->RunDeregister();
-    job.core.reset();
+    int err = RunJob(job);
     lock.lock();
     results_.push_back({job.id, err});  // within the capacity Submit() reserved
     // One delivery is scheduled at a time; it takes every result present when it runs.
@@ -184,9 +223,25 @@ bool MrRequestQueue::ScheduleDelivery() noexcept {
   }
 }
 
-// On the JS thread. Unpins what the results release, then hands the whole batch to JS in one call
-// through plain Node-API: an exception thrown by the dispatcher stays pending and Node reports it
-// as an uncaught exception.
+void MrRequestQueue::ReleasePins(InFlight& request, int err) {
+  if (request.hold != nullptr) {
+    BatchHold& hold = *request.hold;
+    for (size_t i = 0; i < hold.boxes.size(); i++) {
+      // Only entries that were queued have a core; a refused one's errs entry means nothing here.
+      if (hold.pins[i] == nullptr || request.batch->errs[i] != 0) continue;
+      if (hold.boxes[i]->pinnedView == hold.pins[i]) hold.boxes[i]->Unpin();
+    }
+    return;
+  }
+  MrBox* box = request.handle.Value().Data();
+  // Only the registration this request was about: once a deregistration has finished, the region
+  // may already be registered again (inline, with other memory), and that view stays.
+  if (RegistrationOver(request.kind, err) && box->pinnedView == request.pin) box->Unpin();
+}
+
+// On the JS thread. Unpins what the results release, then hands the whole delivery to JS in one
+// call through plain Node-API: an exception thrown by the dispatcher stays pending and Node reports
+// it as an uncaught exception.
 void MrRequestQueue::Deliver(Napi::Env env, Napi::Function dispatch,
                              std::weak_ptr<MrRequestQueue>* target) {
   std::shared_ptr<MrRequestQueue> self = target->lock();
@@ -199,16 +254,29 @@ void MrRequestQueue::Deliver(Napi::Env env, Napi::Function dispatch,
     self->deliveryScheduled_ = false;
   }
   if (batch.empty()) return;
+  // Batch deregistrations carry one errno per entry, all of them in one array.
+  size_t entries = 0;
+  for (const Result& result : batch) {
+    auto it = self->inFlight_.find(result.id);
+    if (it != self->inFlight_.end() && it->second.batch != nullptr) {
+      entries += it->second.batch->errs.size();
+    }
+  }
   auto results = Napi::Int32Array::New(env, batch.size() * 2);
+  Napi::Value batchErrors = env.Undefined();
+  int32_t* errors = nullptr;
+  if (entries > 0) {
+    auto array = Napi::Int32Array::New(env, entries);
+    errors = array.Data();
+    batchErrors = array;
+  }
   for (size_t i = 0; i < batch.size(); i++) {
     auto it = self->inFlight_.find(batch[i].id);
     if (it != self->inFlight_.end()) {
-      InFlight& request = it->second;
-      MrBox* box = request.handle.Value().Data();
-      // Only the registration this request was about: once a deregistration has finished, the
-      // region may already be registered again (inline, with other memory), and that view stays.
-      if (RegistrationOver(request.kind, batch[i].err) && box->pinnedView == request.pin) {
-        box->Unpin();
+      self->ReleasePins(it->second, batch[i].err);
+      if (it->second.batch != nullptr) {
+        const std::vector<int32_t>& errs = it->second.batch->errs;
+        errors = std::copy(errs.begin(), errs.end(), errors);
       }
       self->inFlight_.erase(it);
     }
@@ -217,9 +285,9 @@ void MrRequestQueue::Deliver(Napi::Env env, Napi::Function dispatch,
   }
   batch.clear();
   if (self->inFlight_.empty()) self->deliver_.SetRef(env, false);
-  napi_value argv[] = {results};
+  napi_value argv[] = {results, batchErrors};
   napi_value ignored;
-  napi_call_function(env, env.Undefined(), dispatch, 1, argv, &ignored);
+  napi_call_function(env, env.Undefined(), dispatch, 2, argv, &ignored);
 }
 
 }  // namespace ndkv

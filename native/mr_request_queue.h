@@ -27,7 +27,16 @@ namespace ndkv {
 // a test runner's fresh module registry per file, while the addon is loaded once per environment).
 class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
  public:
-  enum class Kind { kRegister, kDeregister };
+  enum class Kind { kRegister, kDeregister, kDeregisterBatch };
+
+  // The regions of one batch deregistration (mrDeregisterBatch): one job, one result, one delivery
+  // for all of them. `cores[i]` is null for an entry that was refused before the batch was queued.
+  // The request thread fills `errs` (0 or the errno of each ibv_dereg_mr) before it reports the
+  // batch's result under the queue's mutex, which is what makes them visible to the JS thread.
+  struct DeregisterBatch {
+    std::vector<std::shared_ptr<MrCore>> cores;
+    std::vector<int32_t> errs;
+  };
 
   // One request. `core` stays alive while it runs; `addr`, `length` and `access` are plain copies
   // of the JS inputs, and a registration's `memory` owns those bytes until the core takes it over
@@ -40,6 +49,16 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
     size_t length = 0;
     int access = 0;
     std::shared_ptr<void> memory = nullptr;
+    std::shared_ptr<DeregisterBatch> batch = nullptr;  // kDeregisterBatch only
+  };
+
+  // What the JS thread keeps of a batch until its result is delivered: `handles`, the JS array of
+  // the batch's region handles, keeps their boxes alive (one reference for the whole batch), and
+  // `pins[i]` is `boxes[i]`'s pin of the registration entry i ends, the only one it may release.
+  struct BatchHold {
+    Napi::ObjectReference handles;
+    std::vector<MrBox*> boxes;
+    std::vector<MrPin> pins;
   };
 
   MrRequestQueue() = default;
@@ -47,8 +66,11 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   MrRequestQueue& operator=(const MrRequestQueue&) = delete;
   ~MrRequestQueue();
 
-  // JS thread, once: results are delivered as `dispatch(results)`, an Int32Array
-  // of [id, errno, id, errno, …] pairs, in a later turn of the event loop than their requests.
+  // JS thread, once: results are delivered as `dispatch(results, batchErrors)`, an Int32Array of
+  // [id, errno, id, errno, …] pairs, in a later turn of the event loop than their requests. A batch
+  // deregistration's pair has errno 0; its entries' errnos are in `batchErrors` (an Int32Array,
+  // undefined when no batch is in the delivery), one batch after the other in the order of their
+  // pairs, one errno per entry of each batch.
   void Start(Napi::Env env, Napi::Function dispatch);
   // JS thread. Makes sure a thread will pick up the next job (starting one if none is idle): 0, or
   // ENOMEM when no thread runs and none can be started (a pid or thread limit, no memory). Call it
@@ -61,6 +83,9 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   // throws: false when it could not queue the job (out of memory), the queue then unchanged, and
   // the caller moves the region back out of its transient state.
   bool Submit(Job job, Napi::Reference<Napi::External<MrBox>> handle, MrPin pin);
+  // JS thread. As Submit(), for a kDeregisterBatch job: one job, run by one thread, whose result
+  // is delivered once for the whole batch.
+  bool SubmitBatch(Job job, BatchHold hold);
   // JS thread, once after a burst of Submit() calls (the facade calls it on the next tick): wakes
   // as many sleeping threads as there are queued jobs.
   void Flush();
@@ -79,7 +104,15 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
     Napi::Reference<Napi::External<MrBox>> handle;
     Kind kind;
     MrPin pin;
+    // kDeregisterBatch only: the boxes and pins, and the errnos the request thread filled in.
+    std::unique_ptr<BatchHold> hold;
+    std::shared_ptr<DeregisterBatch> batch;
   };
+
+  // Queues `job` with what the JS thread keeps of it until delivery; Submit() and SubmitBatch().
+  bool Enqueue(Job job, InFlight request);
+  // Delivery, JS thread: releases the pins of the registrations a single result ended.
+  void ReleasePins(InFlight& request, int err);
 
   // Runs what is queued, then joins every thread (the queue takes no new work afterwards).
   void StopThreads();

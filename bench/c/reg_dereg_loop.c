@@ -12,6 +12,9 @@
  *     As perop, but each call runs on a second thread while the first waits for it in poll() on
  *     an eventfd — the thread hand-off any deferred completion pays, with nothing else around it:
  *     {"mode":"hop","bytes":N,"pairNs":[...]}.
+ *   reg_dereg_loop memory <device> <count>
+ *     <count> 4 KiB slices of one touched block registered, RSS read around it:
+ *     {"mode":"memory","count":N,"rssBytesPerRegion":B}. Then all deregistered.
  *   reg_dereg_loop parallel <device> <bytes> <count> <threads>
  *     As sequential, but <threads> threads deregister the blocks, taking the next one each:
  *     {"mode":"parallel","bytes":N,"count":N,"threads":N,"deregisterNs":T}.
@@ -225,8 +228,9 @@ static int parallel(struct ibv_pd *pd, size_t bytes, long count, long threads) {
     fprintf(stderr, "reg_dereg_loop: threads must be 1..64\n");
     return 2;
   }
-  struct ibv_mr **mrs = calloc((size_t)count, sizeof *mrs);
-  if (mrs == NULL) die("calloc");
+  struct ibv_mr **mrs = malloc((size_t)count * sizeof *mrs);
+  if (mrs == NULL) die("malloc");
+  memset(mrs, 0xff, (size_t)count * sizeof *mrs); /* resident before the first reading */
   void **blocks = calloc((size_t)count, sizeof *blocks);
   if (blocks == NULL) die("calloc");
   blocks_like_node(blocks, count, bytes);
@@ -269,6 +273,36 @@ static int hold(struct ibv_pd *pd, long count) {
   return 0;
 }
 
+/* Resident bytes of this process (/proc/self/statm), or 0 when it cannot be read. */
+static long resident_bytes(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  long size = 0, resident = 0;
+  if (f == NULL) return 0;
+  if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
+  fclose(f);
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * What libibverbs and malloc keep in user space per registration, as the scale test lays regions
+ * out: <count> 4 KiB slices of one block mapped and touched first, then each slice registered.
+ * RSS is read before the first and after the last registration; the bytes between, per region,
+ * are the C baseline of ndk-verbs' memory per region (its own part is what it adds on top).
+ */
+static int memory(struct ibv_pd *pd, long count) {
+  struct ibv_mr **mrs = malloc((size_t)count * sizeof *mrs);
+  if (mrs == NULL) die("malloc");
+  memset(mrs, 0xff, (size_t)count * sizeof *mrs); /* resident before the first reading */
+  char *base = block((size_t)count * 4096);
+  long before = resident_bytes();
+  for (long i = 0; i < count; i++) mrs[i] = reg(pd, base + i * 4096, 4096);
+  long after = resident_bytes();
+  for (long i = 0; i < count; i++) dereg(mrs[i]);
+  printf("{\"mode\":\"memory\",\"count\":%ld,\"rssBytesPerRegion\":%.1f}\n", count,
+         (double)(after - before) / (double)count);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 6 && strcmp(argv[1], "perop") == 0) {
     return per_op(open_pd(argv[2]), strtoull(argv[3], NULL, 10), atol(argv[4]), atol(argv[5]));
@@ -282,6 +316,9 @@ int main(int argc, char **argv) {
   if (argc == 6 && strcmp(argv[1], "parallel") == 0) {
     return parallel(open_pd(argv[2]), strtoull(argv[3], NULL, 10), atol(argv[4]), atol(argv[5]));
   }
+  if (argc == 4 && strcmp(argv[1], "memory") == 0) {
+    return memory(open_pd(argv[2]), atol(argv[3]));
+  }
   if (argc == 4 && strcmp(argv[1], "hold") == 0) {
     return hold(open_pd(argv[2]), atol(argv[3]));
   }
@@ -290,6 +327,7 @@ int main(int argc, char **argv) {
           "       reg_dereg_loop sequential <device> <bytes> <count>\n"
           "       reg_dereg_loop hop <device> <bytes> <iterations> <warmup>\n"
           "       reg_dereg_loop parallel <device> <bytes> <count> <threads>\n"
-          "       reg_dereg_loop hold <device> <count>\n");
+          "       reg_dereg_loop hold <device> <count>\n"
+          "       reg_dereg_loop memory <device> <count>\n");
   return 2;
 }

@@ -37,6 +37,16 @@ export const kCreateQp = Symbol('ndk-verbs:createQp');
 export const kRegister = Symbol('ndk-verbs:register');
 /** @internal `NdkDeregisterMr`. */
 export const kDeregister = Symbol('ndk-verbs:deregister');
+/**
+ * @internal A batch deregistration takes the region: `(owner) => Outcome | undefined`, a refusal or
+ * undefined once the region is marked pending (its handle is then `region[kHandle]`).
+ */
+export const kDeregisterBegin = Symbol('ndk-verbs:deregisterBegin');
+/**
+ * @internal A batch deregistration's result for the region: `(errno, waiting) => Outcome`; what
+ * waited for the region's request (a close) is appended to `waiting`, for the caller to run.
+ */
+export const kDeregisterEnd = Symbol('ndk-verbs:deregisterEnd');
 /** @internal A token getter (`NdkGetLocalTokenFromMr`, `NdkGetRemoteTokenFromMr`, `…FromMw`). */
 export const kToken = Symbol('ndk-verbs:token');
 /** @internal The region's handle for a work request, while it is open and registered. */

@@ -16,6 +16,10 @@ import { NdkMrFlags, verbsAccessFromNdkFlags } from './flags';
 import {
   kCreate,
   kDeregister,
+  kDeregisterBegin,
+  kDeregisterEnd,
+  kHandle,
+  kOwner,
   kRegister,
   kRequestClose,
   kToken,
@@ -28,6 +32,7 @@ import {
   type Children,
   type Closable,
   closed,
+  type CollectedRelease,
   forgetCollected,
   ObjectState,
   releaseWhenCollected,
@@ -75,12 +80,31 @@ export interface MemoryRegionLink extends ChildLink {
 // The request id that makes the addon run a request inline, on the calling thread.
 const INLINE = 0;
 
-// What the collected-object release needs, kept apart from the region so it can outlive it.
-interface RegionRecord {
-  readonly handle: MrHandle;
-  readonly deviceName: string;
-  readonly counters: DeviceState['counters'];
-  length: number;
+// What the collected-object release needs, kept apart from the region so it can outlive it. Also
+// the release itself: a class, so each region's record carries no closure of its own (memory per
+// region is a target: a closure and its context cost more than the record).
+class RegionRecord implements CollectedRelease {
+  length = 0;
+  constructor(
+    readonly handle: MrHandle,
+    readonly deviceName: string,
+    readonly counters: DeviceState['counters'],
+    readonly siblings: Children,
+    readonly ref: WeakRef<Closable>,
+  ) {}
+
+  release(): void {
+    const state = native.mrState(this.handle);
+    if (state !== NativeMrState.Registered) {
+      this.siblings.release(this.ref);
+      return;
+    }
+    warnCollected(`A registered memory region (${this.length} bytes on ${this.deviceName})`);
+    forgetRegistration(this);
+    // Deferred: a collection must not block the event loop on a slow deregistration.
+    const result = deregisterDeferred(this.handle, () => this.siblings.release(this.ref));
+    if (result !== NativeResult.Pending) this.siblings.release(this.ref);
+  }
 }
 
 /** One memory region of a protection domain; see the NDK-style functions and the promise API. */
@@ -103,20 +127,22 @@ export class MemoryRegion {
   // Memory windows bound (or being bound) over this region: verbs refuses its deregistration.
   #boundWindows = 0;
   #pending: 'register' | 'deregister' | undefined;
-  #afterPending: Array<() => void> = [];
+  // What waits for the pending request (a close); created only when something does.
+  #afterPending: Array<() => void> | undefined;
   #closed: Promise<void> | undefined;
 
   private constructor(handle: MrHandle, link: MemoryRegionLink) {
     this.#handle = handle;
     this.#link = link;
     this.#ref = link.siblings.add(this);
-    this.#record = {
+    this.#record = new RegionRecord(
       handle,
-      deviceName: link.deviceName,
-      counters: link.device.counters,
-      length: 0,
-    };
-    releaseWhenCollected(this, collectedRegionRelease(this.#record, link.siblings, this.#ref));
+      link.deviceName,
+      link.device.counters,
+      link.siblings,
+      this.#ref,
+    );
+    releaseWhenCollected(this, this.#record);
   }
 
   /** @internal Created by `ProtectionDomain`; use `pd.createMr()` or `NdkCreateMr`. */
@@ -207,6 +233,53 @@ export class MemoryRegion {
     return this.#deregister(done);
   }
 
+  /** @internal The region's native handle. */
+  get [kHandle](): MrHandle {
+    return this.#handle;
+  }
+
+  /** @internal The protection domain the region belongs to. */
+  get [kOwner](): object {
+    return this.#link.parent;
+  }
+
+  /**
+   * @internal Takes the region into a batch deregistration of `owner`'s regions: a refusal (another
+   * domain's region, closed, not registered, a request pending), or undefined once the region is
+   * pending, as for any deferred deregistration.
+   */
+  [kDeregisterBegin](owner: object): Outcome | undefined {
+    if (this.#link.parent !== owner) {
+      return refused(
+        NtStatus.STATUS_INVALID_HANDLE,
+        'the region belongs to another protection domain',
+      );
+    }
+    const refusal = this.#refuseRequest();
+    if (refusal) return refusal;
+    if (!this.#registered) {
+      return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the region is not registered');
+    }
+    this.#pending = 'deregister';
+    this.#record.counters.pendingRequests += 1;
+    return undefined;
+  }
+
+  /**
+   * @internal The batch's result for this region (0, an errno or a NativeResult): the region's
+   * state follows it, and whatever waited for the request (a close) is appended to `waiting`, to
+   * run after the batch's own completion.
+   */
+  [kDeregisterEnd](result: number, waiting: Array<() => void>): Outcome {
+    const outcome = this.#deregistration(result);
+    if (ntSuccess(outcome.status)) this.#nowDeregistered();
+    this.#pending = undefined;
+    this.#record.counters.pendingRequests -= 1;
+    if (this.#afterPending !== undefined) waiting.push(...this.#afterPending);
+    this.#afterPending = undefined;
+    return this.#link.device.completion(outcome);
+  }
+
   /** @internal `NdkGetLocalTokenFromMr` (`which` 0) / `NdkGetRemoteTokenFromMr` (`which` 1). */
   [kToken](which: 0 | 1): Outcome & { token?: number } {
     const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the memory region');
@@ -231,7 +304,7 @@ export class MemoryRegion {
       return this.#link.device.closedRefusal('the memory region');
     this.#state = ObjectState.Closing;
     if (this.#pending !== undefined) {
-      this.#afterPending.push(() => {
+      (this.#afterPending ??= []).push(() => {
         if (this.#finishClose(done).status !== NtStatus.STATUS_PENDING) done();
       });
       return PENDING;
@@ -355,12 +428,12 @@ export class MemoryRegion {
     this.#pending = undefined;
     this.#record.counters.pendingRequests -= 1;
     const waiting = this.#afterPending;
-    this.#afterPending = [];
+    this.#afterPending = undefined;
     process.nextTick(() => {
       try {
         done(outcome);
       } finally {
-        for (const next of waiting) next();
+        if (waiting !== undefined) for (const next of waiting) next();
       }
     });
   }
@@ -424,22 +497,4 @@ function forgetRegistration(record: RegionRecord): void {
   record.counters.registeredRegions -= 1;
   record.counters.registeredBytes -= record.length;
   record.length = 0;
-}
-
-// Built outside the class so the closure cannot capture the region it releases.
-function collectedRegionRelease(record: RegionRecord, siblings: Children, ref: WeakRef<Closable>) {
-  return {
-    release(): void {
-      const state = native.mrState(record.handle);
-      if (state !== NativeMrState.Registered) {
-        siblings.release(ref);
-        return;
-      }
-      warnCollected(`A registered memory region (${record.length} bytes on ${record.deviceName})`);
-      forgetRegistration(record);
-      // Deferred: a collection must not block the event loop on a slow deregistration.
-      const result = deregisterDeferred(record.handle, () => siblings.release(ref));
-      if (result !== NativeResult.Pending) siblings.release(ref);
-    },
-  };
 }

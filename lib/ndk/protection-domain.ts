@@ -8,6 +8,7 @@
 
 import { native, type PdHandle } from '../native';
 import { NtStatus } from '../status/nt-status';
+import { batchEntries, deregisterBatch, type DeregistrationResult } from './batch-deregistration';
 import { type CompletionPolicy, isCompletionPolicy } from './completion-policy';
 import { CompletionQueue } from './completion-queue';
 import {
@@ -24,13 +25,13 @@ import {
   type ChildLink,
   type Closable,
   forgetCollected,
-  type ObjectState,
+  ObjectState,
   ParentLifecycle,
   releaseWhenCollected,
   warnCollected,
   warnIfCloseFailed,
 } from './lifecycle';
-import { MemoryRegion, type MemoryRegionOptions } from './memory-region';
+import { MemoryRegion, type MemoryRegionLink, type MemoryRegionOptions } from './memory-region';
 import { MemoryWindow } from './memory-window';
 import {
   errorOf,
@@ -58,6 +59,7 @@ export class ProtectionDomain {
   readonly #link: ProtectionDomainLink;
   readonly #ref: WeakRef<Closable>;
   readonly #life: ParentLifecycle;
+  #sharedRegionLink: MemoryRegionLink | undefined;
 
   /**
    * Whether `value` is a real ProtectionDomain: a brand check on its private state, so a look-alike
@@ -116,15 +118,24 @@ export class ProtectionDomain {
     }
     const handle = native.mrCreate(this.#handle);
     if (typeof handle === 'number') return fromNative(handle, 'createMr');
-    const mr = MemoryRegion[kCreate](handle, {
+    const mr = MemoryRegion[kCreate](handle, this.#regionLink(completionPolicy));
+    return { ...SUCCESS, mr };
+  }
+
+  // The link of a region with `policy`: one object shared by every region with the domain's own
+  // policy (most of them), since memory per region is a target; a region with its own policy gets
+  // its own.
+  #regionLink(policy: CompletionPolicy | undefined): MemoryRegionLink {
+    this.#sharedRegionLink ??= {
       parent: this,
       deviceName: this.#link.deviceName,
       device: this.#link.device,
-      policy: completionPolicy ?? this.#link.policy,
+      policy: this.#link.policy,
       mayBlock: this.#link.mayBlock,
       siblings: this.#life.children,
-    });
-    return { ...SUCCESS, mr };
+    };
+    if (policy === undefined || policy === this.#link.policy) return this.#sharedRegionLink;
+    return { ...this.#sharedRegionLink, policy };
   }
 
   /** @internal `NdkCreateMw`: a type 2 memory window, unbound. */
@@ -231,6 +242,52 @@ export class ProtectionDomain {
       options,
     );
     return outcome.qp ? Promise.resolve(outcome.qp) : Promise.reject(errorOf(outcome));
+  }
+
+  /**
+   * Deregisters the given regions of this domain as one batch: one native call hands every region
+   * that may go to the request threads, and one delivery brings every result back, whatever each
+   * region's completion policy. Resolves to one {@link DeregistrationResult} per entry, in order,
+   * once all are done; a region that may not go (not registered, a request pending, listed twice,
+   * another domain's, memory windows bound) gets its own status there and is left as it was, and
+   * the others go on. `close()` of a region or of this domain waits for a batch in flight.
+   *
+   * @throws NdkError (rejects) `STATUS_INVALID_PARAMETER` when `regions` is not an array of
+   *   `MemoryRegion`s (nothing is deregistered then); `STATUS_INVALID_HANDLE` when the domain is
+   *   closed; `STATUS_DEVICE_REMOVED` once its device's objects were released.
+   */
+  deregisterMany(regions: readonly MemoryRegion[]): Promise<DeregistrationResult[]> {
+    try {
+      const gone = this.#link.device.refusal(this.#life.isOpen, 'the protection domain');
+      if (gone) return Promise.reject(errorOf(gone));
+      const entries = batchEntries(regions);
+      if (isRefusal(entries)) return Promise.reject(errorOf(entries));
+      return deregisterBatch(this, entries);
+    } catch (error) {
+      // A getter of a look-alike array that throws: reported as the caller's bad input.
+      return Promise.reject(
+        errorOf(refused(NtStatus.STATUS_INVALID_PARAMETER, `regions: ${String(error)}`)),
+      );
+    }
+  }
+
+  /**
+   * Deregisters every open region of this domain that is registered, as {@link deregisterMany}: one
+   * whose deregistration is already pending gets `STATUS_DEVICE_BUSY`, one whose registration is
+   * still pending is not included. Resolves to one result per such region (an empty array when
+   * there is none); the regions stay open, ready to register again.
+   *
+   * @throws NdkError (rejects) `STATUS_INVALID_HANDLE` when the domain is closed;
+   *   `STATUS_DEVICE_REMOVED` once its device's objects were released.
+   */
+  deregisterAll(): Promise<DeregistrationResult[]> {
+    const regions: MemoryRegion[] = [];
+    for (const child of this.#life.children.reachable()) {
+      if (MemoryRegion.is(child) && child.state === ObjectState.Open && child.isRegistered) {
+        regions.push(child);
+      }
+    }
+    return this.deregisterMany(regions);
   }
 
   /** Closes every child (windows, queue pairs, regions), then the domain. */

@@ -1,0 +1,139 @@
+/**
+ * Batch deregistration (`pd.deregisterMany()`, `pd.deregisterAll()`): every region of the batch is
+ * checked and marked pending on the JS thread, the regions that may go are handed to the request
+ * threads in one native call, and one delivery brings every result back. One promise for the whole
+ * batch, resolving to one result per region; a region that may not go gets its own status and loses
+ * nothing, and its batch-mates go on.
+ *
+ * @packageDocumentation
+ */
+
+import { type MrHandle, NativeResult } from '../native';
+import { type NdkError } from '../status/ndk-error';
+import { NtStatus, ntStatusName, ntSuccess } from '../status/nt-status';
+import { deregisterBatchDeferred } from './deferred-mr-requests';
+import { kDeregisterBegin, kDeregisterEnd, kHandle } from './internal';
+import { MemoryRegion } from './memory-region';
+import { errorOf, type Outcome, refused } from './outcome';
+
+/** One region's part of a batch deregistration (`pd.deregisterMany()`, `pd.deregisterAll()`). */
+export interface DeregistrationResult {
+  /** The region, the same object as in the batch. */
+  readonly region: MemoryRegion;
+  /**
+   * `STATUS_SUCCESS` once the region is deregistered (no peer can use its old remote token, its
+   * memory is unpinned); else why not, the region then as it was: `STATUS_INVALID_DEVICE_STATE`
+   * (not registered), `STATUS_DEVICE_BUSY` (a request pending, the same region earlier in the
+   * batch, or memory windows bound), `STATUS_INVALID_HANDLE` (closed, or a region of another
+   * protection domain), `STATUS_DEVICE_REMOVED`, or a verbs error through the errno table.
+   */
+  readonly status: number;
+  /** The name of {@link status}, e.g. `'STATUS_SUCCESS'`. */
+  readonly statusName: string;
+  /** The failure as an {@link NdkError} (errno, syscall); absent on success. */
+  readonly error?: NdkError;
+}
+
+/**
+ * The refusal of a batch argument that is not an array of memory regions, or a copy of its entries
+ * (read once, so a getter or a proxy cannot change them between the checks and the batch).
+ */
+export function batchEntries(regions: unknown): MemoryRegion[] | Outcome {
+  if (!Array.isArray(regions)) {
+    return refused(NtStatus.STATUS_INVALID_PARAMETER, 'regions must be an array');
+  }
+  const entries: MemoryRegion[] = [];
+  for (let i = 0; i < regions.length; i++) {
+    const entry: unknown = regions[i];
+    if (!MemoryRegion.is(entry)) {
+      return refused(NtStatus.STATUS_INVALID_PARAMETER, `regions[${i}] is not a MemoryRegion`);
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/**
+ * Deregisters `regions` (checked by {@link batchEntries}) of the protection domain `owner` as one
+ * batch; resolves once every region has its result, never rejects.
+ */
+export function deregisterBatch(
+  owner: object,
+  regions: readonly MemoryRegion[],
+): Promise<DeregistrationResult[]> {
+  const outcomes: Outcome[] = new Array<Outcome>(regions.length);
+  const queued: number[] = [];
+  const handles: MrHandle[] = [];
+  for (let i = 0; i < regions.length; i++) {
+    const refusal = regions[i][kDeregisterBegin](owner);
+    if (refusal !== undefined) {
+      outcomes[i] = refusal;
+    } else {
+      queued.push(i);
+      handles.push(regions[i][kHandle]);
+    }
+  }
+  if (handles.length === 0) return Promise.resolve(resultsOf(regions, outcomes));
+  return new Promise((resolve) => {
+    const waiting: Array<() => void> = [];
+    // Entries the addon did not queue end at once; the queued ones with the batch's delivery.
+    const end = (starts: Int32Array, errnos: Int32Array | undefined): void => {
+      for (let j = 0; j < queued.length; j++) {
+        const pending = starts[j] === NativeResult.Pending;
+        if (pending === (errnos === undefined)) continue;
+        const result = pending ? errnos![j] : starts[j];
+        outcomes[queued[j]] = regions[queued[j]][kDeregisterEnd](result, waiting);
+      }
+    };
+    const finish = (): void => {
+      resolve(resultsOf(regions, outcomes));
+      // What waited for a region (its close) runs after the batch's result is out.
+      const next = waiting.splice(0);
+      if (next.length > 0) process.nextTick(runAll, next);
+    };
+    let starts: Int32Array;
+    try {
+      starts = deregisterBatchDeferred(handles, (errnos) => {
+        end(starts, errnos);
+        finish();
+      });
+    } catch {
+      // Only an entry that is not a region handle makes the addon throw, before anything moved;
+      // every region here came through MemoryRegion.is, so this is a facade bug: nothing is lost.
+      starts = new Int32Array(handles.length).fill(NativeResult.BadArgument);
+    }
+    end(starts, undefined);
+    if (!starts.includes(NativeResult.Pending)) finish();
+  });
+}
+
+function resultsOf(
+  regions: readonly MemoryRegion[],
+  outcomes: readonly Outcome[],
+): DeregistrationResult[] {
+  const results = new Array<DeregistrationResult>(regions.length);
+  for (let i = 0; i < regions.length; i++) {
+    const { status } = outcomes[i];
+    results[i] = ntSuccess(status)
+      ? { region: regions[i], status, statusName: ntStatusName(status) }
+      : {
+          region: regions[i],
+          status,
+          statusName: ntStatusName(status),
+          error: errorOf(outcomes[i]),
+        };
+  }
+  return results;
+}
+
+function runAll(callbacks: ReadonlyArray<() => void>): void {
+  for (const callback of callbacks) {
+    try {
+      callback();
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  }
+}
