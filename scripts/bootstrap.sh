@@ -26,8 +26,12 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm ci when node_modules is missing or older than the lock file.
+# npm ci when node_modules is missing or older than the lock file. A node_modules that is a
+# symlink (a git worktree sharing another checkout's) is left alone: npm ci would empty the
+# directory it points to, under the other checkout.
 stamp=node_modules/.package-lock.json
-if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+if [ -L node_modules ]; then
+  echo "ndk-verbs: node_modules is a symlink to $(readlink node_modules); not running npm ci" >&2
+elif [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   npm ci --no-audit --no-fund
 fi
