@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   await qp.connect(server.address);
   const remote = { address: BigInt(server.region.address), token: server.region.token };
 
-  const greeting = `hello from ${process.env.NDK_VERBS_HOSTS?.split(',')[1] ?? 'host 1'}`;
+  // This host's own address: NDK_VERBS_HOSTS lists every host's, NDK_VERBS_HOST_INDEX is ours.
+  const self = Number(process.env.NDK_VERBS_HOST_INDEX ?? 1);
+  const greeting = `hello from ${process.env.NDK_VERBS_HOSTS?.split(',')[self] ?? `host ${self}`}`;
   memory.write(greeting);
   await qp.write({ mr, length: greeting.length }, remote);
   await qp.read({ mr, offset: 2048, length: greeting.length }, remote);
