@@ -47,3 +47,24 @@ test('a deregistration that cannot be queued is refused, the region stays regist
   await mr.close();
   expect(kernelMrCount()).toBe(0);
 });
+
+test('a batch deregistration that cannot be queued refuses each region, which stays registered, and a retry deregisters them', async () => {
+  const regions = [];
+  for (let i = 0; i < 3; i++) {
+    const mr = await fixture.pd.createMr({ completionPolicy: 'deferred' });
+    await mr.register(new Uint8Array(4096));
+    regions.push(mr);
+  }
+  hooks.testFailNextMrSubmit?.();
+  const refusedBatch = await fixture.pd.deregisterMany(regions);
+  expect(refusedBatch.map(({ status, error }) => ({ status, code: error?.code }))).toEqual(
+    regions.map(() => ({ status: outOfMemory.status, code: outOfMemory.code })),
+  );
+  expect(regions.map((mr) => mr.isRegistered)).toEqual([true, true, true]);
+  expect(kernelMrCount()).toBe(3);
+
+  const retried = await fixture.pd.deregisterMany(regions);
+  expect(retried.map(({ status }) => status)).toEqual(regions.map(() => NtStatus.STATUS_SUCCESS));
+  expect(kernelMrCount()).toBe(0);
+  for (const mr of regions) await mr.close();
+});
