@@ -6,13 +6,12 @@
  * only under `npm run test:sanitize`, whose addon has the hooks.
  */
 
-import { readFileSync } from 'node:fs';
-
 import { allocate, NtStatus, openAdapter, pageSize } from '../../lib';
 import { native } from '../../lib/native';
 import { useDomainFixture } from '../support/domain-fixture';
 import { openFdTargets } from '../support/fds';
 import { kernelLeftovers } from '../support/kernel';
+import { processMappings } from '../support/mappings';
 import { expectNdkError } from '../support/ndk-error';
 
 const hooks = native as unknown as { testFailNextCoreAllocation?: () => void };
@@ -25,27 +24,27 @@ function failNextCoreAllocation(): void {
   hooks.testFailNextCoreAllocation();
 }
 
-test('a protection domain whose core cannot be allocated is refused and not left in the kernel', async () => {
-  const before = kernelLeftovers();
-  failNextCoreAllocation();
-  await expectNdkError(fixture.adapter.createPd(), outOfMemory);
-  expect(kernelLeftovers()).toEqual(before);
-});
+// The objects the kernel lists: refused, and the kernel's counts as they were.
+test.each([
+  ['protection domain', () => fixture.adapter.createPd()],
+  ['completion queue', () => fixture.adapter.createCq()],
+] as const)(
+  'a %s whose core cannot be allocated is refused and not left in the kernel',
+  async (_what, create) => {
+    const before = kernelLeftovers();
+    failNextCoreAllocation();
+    await expectNdkError(create(), outOfMemory);
+    expect(kernelLeftovers()).toEqual(before);
+  },
+);
 
 test('a queue pair whose core cannot be allocated is refused and not left in the kernel', async () => {
-  const cq = await fixture.adapter.createCq();
+  const cq = await fixture.adapter.createCq(); // made first: its own core must not be the one failed
   const before = kernelLeftovers();
   failNextCoreAllocation();
   await expectNdkError(fixture.pd.createQp(cq), outOfMemory);
   expect(kernelLeftovers()).toEqual(before);
   await cq.close();
-});
-
-test('a completion queue whose core cannot be allocated is refused and not left in the kernel', async () => {
-  const before = kernelLeftovers();
-  failNextCoreAllocation();
-  await expectNdkError(fixture.adapter.createCq(), outOfMemory);
-  expect(kernelLeftovers()).toEqual(before);
 });
 
 test('a memory window whose core cannot be allocated is refused, and its PD still closes', async () => {
@@ -69,12 +68,7 @@ test('an adapter whose core cannot be allocated is refused and keeps no device f
 test('allocate() whose block cannot be allocated throws and leaves no mapping', () => {
   const length = 37 * pageSize; // a size no other mapping of this process has
   const mappingsOfLength = () =>
-    readFileSync('/proc/self/maps', 'utf8')
-      .split('\n')
-      .map((line) => /^([0-9a-f]+)-([0-9a-f]+) /.exec(line))
-      .filter(
-        (range) => range && BigInt(`0x${range[2]}`) - BigInt(`0x${range[1]}`) === BigInt(length),
-      ).length;
+    processMappings().filter(({ from, to }) => to - from === BigInt(length)).length;
   const before = mappingsOfLength();
   failNextCoreAllocation();
   expect(() => allocate(length)).toThrow(expect.objectContaining({ code: 'ENOMEM' }) as Error);

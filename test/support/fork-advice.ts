@@ -3,22 +3,14 @@
  * fork", MADV_DONTFORK) flag of the mapping that holds them, in /proc/self/smaps.
  */
 
-import { readFileSync } from 'node:fs';
-
 import { pageSize } from '../../lib';
+import { processMappings } from './mappings';
 
 /** Whether the page holding `address` is in a mapping of this process advised MADV_DONTFORK. */
 export function keptOutOfForks(address: bigint): boolean {
-  let inside = false;
-  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const range = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
-    if (range) {
-      inside = BigInt(`0x${range[1]}`) <= address && address < BigInt(`0x${range[2]}`);
-    } else if (inside && line.startsWith('VmFlags:')) {
-      return line.split(/\s+/).includes('dc');
-    }
-  }
-  throw new Error(`no mapping of this process holds 0x${address.toString(16)}`);
+  const mapping = processMappings().find(({ from, to }) => from <= address && address < to);
+  if (!mapping) throw new Error(`no mapping of this process holds 0x${address.toString(16)}`);
+  return mapping.keptOutOfForks;
 }
 
 /** The start of the page holding `address`. */
@@ -37,18 +29,7 @@ export function pagesAfter(address: bigint, pages: number): bigint {
  * clipped to the range. Empty when every page of the range is kept out of children.
  */
 export function forkCopiedRanges(start: bigint, end: bigint): Array<[bigint, bigint]> {
-  const copied: Array<[bigint, bigint]> = [];
-  let current: [bigint, bigint] | undefined;
-  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const range = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
-    if (range) {
-      const from = BigInt(`0x${range[1]}`);
-      const to = BigInt(`0x${range[2]}`);
-      current =
-        from < end && start < to ? [from > start ? from : start, to < end ? to : end] : undefined;
-    } else if (current && line.startsWith('VmFlags:') && !line.split(/\s+/).includes('dc')) {
-      copied.push(current);
-    }
-  }
-  return copied;
+  return processMappings()
+    .filter(({ from, to, keptOutOfForks }) => !keptOutOfForks && from < end && start < to)
+    .map(({ from, to }) => [from > start ? from : start, to < end ? to : end]);
 }
