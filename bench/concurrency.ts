@@ -33,7 +33,7 @@ export const CONCURRENCY_UNITS = 5 * CONCURRENCY.rounds;
  */
 export const C_PARALLEL_THREADS = Math.min(8, Math.max(2, availableParallelism()));
 
-const { regionBytes, count, rounds } = CONCURRENCY;
+const { regionBytes, count, rounds, batchWarmupRounds } = CONCURRENCY;
 
 /** Runs the test (C first, so the two never hold their 1,000 MiB at the same time). */
 export async function measureConcurrency(
@@ -60,6 +60,11 @@ export async function measureConcurrency(
   const deferredRounds: number[] = [];
   const inlineRounds: number[] = [];
   const batchRounds: BatchRound[] = [];
+  progress.task(`concurrency: pd.deregisterMany(), ${batchWarmupRounds} untimed batches`);
+  for (let w = 0; w < batchWarmupRounds && typeof pd.deregisterMany === 'function'; w++) {
+    inlineMrs.forEach((mr, i) => registerInline(mr, blocks[i], regionBytes));
+    await pd.deregisterMany(inlineMrs);
+  }
   for (let r = 0; r < rounds; r++) {
     progress.task(`concurrency: deferred, ${count} regions at once (round ${r + 1})`);
     await Promise.all(deferredMrs.map((mr, i) => register(mr, blocks[i], regionBytes)));

@@ -131,12 +131,20 @@ export interface NativeAddon {
   /** Deregisters; `requestId` and `queue` as for `mrRegister`. */
   mrDeregister(mr: MrHandle, requestId: number, queue?: MrQueueHandle): number;
   /**
-   * Deregisters the regions of `mrs` as one job of `queue` (one request thread runs them one after
-   * the other) whose result is delivered once, under `requestId` (positive), with one errno per
-   * entry. Returns one start per entry: `NativeResult.Pending` for each region queued, else why it
-   * was not (`Busy`, `WrongState`, `Gone`, or ENOMEM when the batch could not be queued).
+   * Deregisters the regions of `pd` named by `slots` (`mrSlot`) as one job of `queue` (one request
+   * thread runs them one after the other) whose result is delivered once, under `requestId`
+   * (positive), with one errno per entry. Returns one start per entry: `NativeResult.Pending` for
+   * each region queued, else why it was not (`Busy`, `WrongState`, `Gone` — also for a slot naming
+   * no live region of `pd` — or ENOMEM when the batch could not be queued).
    */
-  mrDeregisterBatch(mrs: readonly MrHandle[], requestId: number, queue: MrQueueHandle): Int32Array;
+  mrDeregisterBatch(
+    pd: PdHandle,
+    slots: Int32Array,
+    requestId: number,
+    queue: MrQueueHandle,
+  ): Int32Array;
+  /** The region's slot in its protection domain: how a batch names it (`mrDeregisterBatch`). */
+  mrSlot(mr: MrHandle): number;
   /** `[lkey, rkey]` while a verbs registration exists, else null. */
   mrKeys(mr: MrHandle): [number, number] | null;
   /** The registered virtual address while a verbs registration exists, else null. */

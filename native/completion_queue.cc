@@ -80,8 +80,7 @@ Napi::Value CreateCq(const Napi::CallbackInfo& info) {
     core->Destroy();
     return Napi::Number::New(env, err);
   }
-  PruneExpired(device->cqs);
-  device->cqs.push_back(core);
+  AppendPruning(device->cqs, core);
   return NewHandle(env, new CqBox{core});
 }
 

@@ -192,8 +192,7 @@ Napi::Value OpenDevice(const Napi::CallbackInfo& info) {
   ibv_device_attr attr;
   core->supportsMemoryWindows = ibv_query_device(context, &attr) == 0 && attr.max_mw > 0;
   auto* data = AddonData::Of(env);
-  PruneExpired(data->devices);
-  data->devices.push_back(core);
+  AppendPruning(data->devices, core);
   return NewHandle(env, new DeviceBox{core});
 }
 

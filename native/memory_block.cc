@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 
@@ -20,8 +21,13 @@ MemoryBlock::~MemoryBlock() {
 }
 
 void MemoryBlockRegistry::Add(const std::shared_ptr<MemoryBlock>& block) {
-  for (auto it = blocks_.begin(); it != blocks_.end();) {
-    it = it->second.expired() ? blocks_.erase(it) : std::next(it);
+  // Pruned once the map has doubled since the last pruning: amortized O(1) per block (a scan on
+  // every allocate() made the n-th allocation O(n)).
+  if (blocks_.size() >= pruneAt_) {
+    for (auto it = blocks_.begin(); it != blocks_.end();) {
+      it = it->second.expired() ? blocks_.erase(it) : std::next(it);
+    }
+    pruneAt_ = std::max<size_t>(2 * blocks_.size(), kFirstPrune);
   }
   blocks_[reinterpret_cast<std::uintptr_t>(block->base)] = block;
 }

@@ -33,7 +33,9 @@ class MemoryBlockRegistry {
   std::shared_ptr<MemoryBlock> Find(const void* addr, size_t length);
 
  private:
+  static constexpr size_t kFirstPrune = 64;
   std::map<std::uintptr_t, std::weak_ptr<MemoryBlock>> blocks_;
+  size_t pruneAt_ = kFirstPrune;
 };
 
 // Exports memoryAllocate and memoryPageSize (a number: the size allocations are aligned to).

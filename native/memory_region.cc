@@ -2,9 +2,13 @@
 // them (inline, or deferred to a request queue), and the region's Node-API functions.
 #include "memory_region.h"
 
+#include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <thread>
+#include <vector>
 
 #include "addon_data.h"
 #include "mr_request_queue.h"
@@ -26,6 +30,14 @@ void KeepForever(std::shared_ptr<void> memory) {
 
 }  // namespace
 
+std::mutex& MrCore::Mutex() const {
+  // Never destroyed: a request thread may still finish a request while the process exits.
+  static auto* stripes = new std::array<std::mutex, 64>();
+  auto address = reinterpret_cast<std::uintptr_t>(this);
+  // Cores are heap blocks at least 16 bytes apart: the bits above the allocator's alignment.
+  return (*stripes)[((address >> 4) ^ (address >> 10)) % stripes->size()];
+}
+
 MrCore::~MrCore() {
   // Last reference gone while still registered (garbage collection without the facade's help):
   // release the registration rather than leak pinned pages. The members, `pinnedMemory` among
@@ -33,20 +45,20 @@ MrCore::~MrCore() {
   if (mr != nullptr && ibv_dereg_mr(mr) != 0) KeepForever(std::move(pinnedMemory));
 }
 
-int MrCore::RunRegister(void* addr, size_t length, int access, std::shared_ptr<void> memory) {
+int MrCore::RunRegister(void* addr, size_t length, int access, std::shared_ptr<void> memory,
+                        bool keepOutOfForks) {
   ibv_mr* created = ibv_reg_mr(pd->pd, addr, length, access);
   int err = created != nullptr ? 0 : errno;
   if (created == nullptr && err == 0) err = EINVAL;  // some providers fail without errno
   // Out of fork children while registered (util/fork_exclusion.h).
-  if (created != nullptr) memory = HeldOutOfForks(addr, length, std::move(memory));
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    mr = created;
-    if (created != nullptr) pinnedMemory = std::move(memory);
-    state = created != nullptr ? MrState::kRegistered : MrState::kUnregistered;
+  if (created != nullptr && keepOutOfForks) {
+    memory = HeldOutOfForks(addr, length, std::move(memory));
   }
-  idle.notify_all();
-  return err;  // a failed registration's `memory` is released on return
+  std::lock_guard<std::mutex> lock(Mutex());
+  mr = created;
+  if (created != nullptr) pinnedMemory = std::move(memory);
+  state = created != nullptr ? MrState::kRegistered : MrState::kUnregistered;
+  return err;  // a failed registration's `memory` is released on return, after the unlock
 }
 
 int MrCore::RunDeregister() {
@@ -55,30 +67,30 @@ int MrCore::RunDeregister() {
   // again, and its bytes may be freed.
   int err = ibv_dereg_mr(mr);
   std::shared_ptr<void> unpinned;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (err == 0) {
-      mr = nullptr;
-      unpinned = std::move(pinnedMemory);
-    }
-    state = err == 0 ? MrState::kUnregistered : MrState::kRegistered;
+  std::lock_guard<std::mutex> lock(Mutex());
+  if (err == 0) {
+    mr = nullptr;
+    unpinned = std::move(pinnedMemory);
   }
-  idle.notify_all();
-  return err;  // `unpinned` is released on return, outside the lock
+  state = err == 0 ? MrState::kUnregistered : MrState::kRegistered;
+  return err;  // `unpinned` is released on return, after the unlock (declared before the lock)
 }
 
 void MrCore::AbandonRequest(MrState previous) {
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    state = previous;
-  }
-  idle.notify_all();
+  std::lock_guard<std::mutex> lock(Mutex());
+  state = previous;
 }
 
 void MrCore::Destroy() {
-  std::unique_lock<std::mutex> lock(mutex);
-  idle.wait(lock,
-            [this] { return state != MrState::kRegistering && state != MrState::kDeregistering; });
+  std::unique_lock<std::mutex> lock(Mutex());
+  // A request in flight ends on a request thread (which teardown's queue shutdown runs to its end
+  // first, so this rarely waits): polled rather than signalled, since a condition variable per
+  // region would cost every region 48 bytes for the one wait that seldom happens.
+  while (state == MrState::kRegistering || state == MrState::kDeregistering) {
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    lock.lock();
+  }
   if (mr != nullptr) {
     if (ibv_dereg_mr(mr) != 0) KeepForever(std::move(pinnedMemory));
     mr = nullptr;
@@ -92,7 +104,7 @@ namespace {
 // The state check and the move to a transient state happen under one lock, so two requests can
 // never both pass it.
 int BeginRequest(MrCore& core, MrState required, MrState transient) {
-  std::lock_guard<std::mutex> lock(core.mutex);
+  std::lock_guard<std::mutex> lock(core.Mutex());
   switch (core.state) {
     case MrState::kDestroyed:
       return kGone;
@@ -108,16 +120,21 @@ int BeginRequest(MrCore& core, MrState required, MrState transient) {
   return kDone;
 }
 
-// What keeps [addr, addr + length) of `view` allocated while a registration points at it, whatever
+// What keeps [addr, addr + length) of a view allocated while a registration points at it, whatever
 // JS does to the view's ArrayBuffer: for memory from allocate(), its block (which owns the pages;
-// the ArrayBuffer only holds a reference to it), else the ArrayBuffer's backing store.
-// SharedArrayBuffers cannot be detached, but pinning theirs the same way is harmless and keeps one
-// rule for all JS-owned memory. Null when there is nothing to hold.
-std::shared_ptr<void> OwnerOfBytes(Napi::Env env, const Napi::Uint8Array& view, void* addr,
-                                   size_t length) {
+// the ArrayBuffer only holds a reference to it, and the block keeps its pages out of forks for its
+// whole life), else the ArrayBuffer's backing store. SharedArrayBuffers cannot be detached, but
+// pinning theirs the same way is harmless and keeps one rule for all JS-owned memory. `owner` is
+// null when there is nothing to hold.
+struct BytesOwner {
+  std::shared_ptr<void> owner;
+  bool needsForkExclusion = true;
+};
+
+BytesOwner OwnerOfBytes(Napi::Env env, const Napi::Uint8Array& view, void* addr, size_t length) {
   std::shared_ptr<void> block = AddonData::Of(env)->blocks.Find(addr, length);
-  if (block != nullptr) return block;
-  return PinBackingStore(view.ArrayBuffer());
+  if (block != nullptr) return {std::move(block), false};
+  return {PinBackingStore(view.ArrayBuffer()), true};
 }
 
 // The request id of a deferred request (a positive int32), or 0 for one that runs inline.
@@ -131,14 +148,10 @@ uint32_t RequestId(const Napi::CallbackInfo& info, size_t index) {
 }
 
 // What a deferred request needs before the region's state moves (a request that runs inline, with
-// no `requests`, needs nothing): a thread to run it, and the reference that keeps the region's box
-// alive until its result is delivered. 0, or the errno.
-int PrepareDeferred(MrRequestQueue* requests, const Napi::External<MrBox>& handle,
-                    Napi::Reference<Napi::External<MrBox>>* keepAlive) {
-  if (requests == nullptr) return 0;
-  int reserved = requests->Reserve();
-  if (reserved == 0) *keepAlive = Napi::Persistent(handle);
-  return reserved;
+// no `requests`, needs nothing): a thread to run it. 0, or the errno. (The job holds the region's
+// core; nothing on the JS side needs keeping until the result is delivered.)
+int PrepareDeferred(MrRequestQueue* requests) {
+  return requests == nullptr ? 0 : requests->Reserve();
 }
 
 // (pd) → handle | NativeResult
@@ -148,9 +161,8 @@ Napi::Value CreateMr(const Napi::CallbackInfo& info) {
   if (pd->pd == nullptr) return Napi::Number::New(env, kGone);
   auto core = std::make_shared<MrCore>();
   core->pd = pd;
-  PruneExpired(pd->mrs);
-  pd->mrs.push_back(core);
-  return NewHandle(env, new MrBox{{core}, {}});
+  core->slot = pd->mrs.Add(core);
+  return NewHandle(env, new MrBox{{core}});
 }
 
 // (dispatch) → queue handle: the results of requests deferred through it are delivered as
@@ -161,8 +173,7 @@ Napi::Value CreateMrRequestQueue(const Napi::CallbackInfo& info) {
   auto queue = std::make_shared<MrRequestQueue>();
   queue->Start(env, info[0].As<Napi::Function>());
   auto& queues = AddonData::Of(env)->mrQueues;
-  PruneExpired(queues);
-  queues.push_back(queue);
+  AppendPruning(queues, queue);
   return NewHandle(env, new MrQueueBox{queue});
 }
 
@@ -177,7 +188,6 @@ Napi::Value FlushMrRequests(const Napi::CallbackInfo& info) {
 // that id.
 Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto handle = info[0].As<Napi::External<MrBox>>();
   MrBox* box = UnwrapHandle<MrBox>(info[0]);
   // One Node-API call for the type, the length and the data (each wrapper accessor would make its
   // own); it fails for anything that is not a typed array.
@@ -205,76 +215,69 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   // not leave the region stuck in a transient state (teardown would wait for it forever).
   MrRequestQueue* requests =
       requestId != 0 ? UnwrapHandle<MrQueueBox>(info[4])->queue.get() : nullptr;
-  std::shared_ptr<void> memory = OwnerOfBytes(env, view, addr, length);
-  if (memory == nullptr) return Napi::Number::New(env, kBadArgument);
-  auto pin = std::make_shared<Napi::ObjectReference>(Napi::Persistent(view.As<Napi::Object>()));
-  Napi::Reference<Napi::External<MrBox>> keepAlive;
-  int reserved = PrepareDeferred(requests, handle, &keepAlive);
+  BytesOwner bytes = OwnerOfBytes(env, view, addr, length);
+  if (bytes.owner == nullptr) return Napi::Number::New(env, kBadArgument);
+  int reserved = PrepareDeferred(requests);
   if (reserved != 0) return Napi::Number::New(env, reserved);
   int begin = BeginRequest(*box->core, MrState::kUnregistered, MrState::kRegistering);
   if (begin != kDone) return Napi::Number::New(env, begin);
 
   if (requestId != 0) {
     if (!requests->Submit({requestId, MrRequestQueue::Kind::kRegister, box->core, addr, length,
-                           access, std::move(memory)},
-                          std::move(keepAlive), pin)) {
+                           access, std::move(bytes.owner), bytes.needsForkExclusion})) {
       box->core->AbandonRequest(MrState::kUnregistered);
       return Napi::Number::New(env, ENOMEM);
     }
-    box->pinnedView = std::move(pin);
     return Napi::Number::New(env, kPending);
   }
-  box->pinnedView = std::move(pin);
-  int err = box->core->RunRegister(addr, length, access, std::move(memory));
-  if (err != 0) box->Unpin();
+  int err = box->core->RunRegister(addr, length, access, std::move(bytes.owner),
+                                   bytes.needsForkExclusion);
   return Napi::Number::New(env, err);
 }
 
 // (mr, requestId, queue?) → 0 | errno | NativeResult, as MrRegister
 Napi::Value MrDeregister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto handle = info[0].As<Napi::External<MrBox>>();
   MrBox* box = UnwrapHandle<MrBox>(info[0]);
   uint32_t requestId = RequestId(info, 1);
 
   MrRequestQueue* requests =
       requestId != 0 ? UnwrapHandle<MrQueueBox>(info[2])->queue.get() : nullptr;
-  Napi::Reference<Napi::External<MrBox>> keepAlive;
-  int reserved = PrepareDeferred(requests, handle, &keepAlive);
+  int reserved = PrepareDeferred(requests);
   if (reserved != 0) return Napi::Number::New(env, reserved);
   int begin = BeginRequest(*box->core, MrState::kRegistered, MrState::kDeregistering);
   if (begin != kDone) return Napi::Number::New(env, begin);
 
   if (requestId != 0) {
-    if (!requests->Submit({requestId, MrRequestQueue::Kind::kDeregister, box->core},
-                          std::move(keepAlive), box->pinnedView)) {
+    if (!requests->Submit({requestId, MrRequestQueue::Kind::kDeregister, box->core})) {
       box->core->AbandonRequest(MrState::kRegistered);
       return Napi::Number::New(env, ENOMEM);
     }
     return Napi::Number::New(env, kPending);
   }
-  int err = box->core->RunDeregister();
-  if (err == 0) box->Unpin();
-  return Napi::Number::New(env, err);
+  return Napi::Number::New(env, box->core->RunDeregister());
 }
 
-// (mrs: handle[], requestId, queue) → Int32Array, one start per entry: kPending for each region
-// queued, else why it was not (kBusy, kWrongState, kGone, or ENOMEM when the batch could not be
-// queued). Every queued region is deregistered by one job on one request thread, and the whole
-// batch's errnos are delivered once, under `requestId` (see MrRequestQueue::Start). A region whose
-// state is not kRegistered is refused alone; the others go on. Every entry must be a region handle
-// (a TypeError, before any region's state moves).
+// (pd, slots: Int32Array, requestId, queue) → Int32Array, one start per entry: kPending for each
+// region queued, else why it was not (kBusy, kWrongState, kGone — also for a slot that names no
+// live region of `pd` — or ENOMEM when the batch could not be queued). The regions are named by
+// their slots in `pd` (mrSlot): no Node-API call per region, which is most of what a batch would
+// otherwise cost on the JS thread. Every queued region is deregistered by one job on one request
+// thread, and the whole batch's errnos are delivered once, under `requestId` (see
+// MrRequestQueue::Start). A region whose state is not kRegistered is refused alone; the others go
+// on.
 Napi::Value MrDeregisterBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "mrs must be an array");
-  auto handles = info[0].As<Napi::Array>();
-  uint32_t requestId = RequestId(info, 1);
+  PdCore& pd = *UnwrapHandle<PdBox>(info[0])->core;
+  if (!info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(env, "slots must be an Int32Array");
+  }
+  auto slots = info[1].As<Napi::Int32Array>();
+  uint32_t requestId = RequestId(info, 2);
   if (requestId == 0) throw Napi::TypeError::New(env, "a batch needs a request id");
-  MrRequestQueue* requests = UnwrapHandle<MrQueueBox>(info[2])->queue.get();
-  uint32_t count = handles.Length();
-  MrRequestQueue::BatchHold hold;
-  hold.boxes.reserve(count);
-  for (uint32_t i = 0; i < count; i++) hold.boxes.push_back(UnwrapHandle<MrBox>(handles.Get(i)));
+  MrRequestQueue* requests = UnwrapHandle<MrQueueBox>(info[3])->queue.get();
+  auto count = static_cast<uint32_t>(slots.ElementLength());
   auto starts = Napi::Int32Array::New(env, count);
   if (count == 0) return starts;
   int reserved = requests->Reserve();
@@ -283,20 +286,22 @@ Napi::Value MrDeregisterBatch(const Napi::CallbackInfo& info) {
     return starts;
   }
 
-  // Everything that can throw happens before any region's state moves.
-  hold.handles = Napi::Persistent(handles.As<Napi::Object>());
+  // Everything that can throw happens before any region's state moves. The job holds the cores;
+  // nothing JavaScript owns is kept for the batch.
   auto batch = std::make_shared<MrRequestQueue::DeregisterBatch>();
   batch->cores.resize(count);
   batch->errs.assign(count, 0);
-  hold.pins.resize(count);
+  const int32_t* slot = slots.Data();
+  int32_t* start = starts.Data();
   size_t queued = 0;
   for (uint32_t i = 0; i < count; i++) {
-    MrBox* box = hold.boxes[i];
-    int begin = BeginRequest(*box->core, MrState::kRegistered, MrState::kDeregistering);
-    starts[i] = begin == kDone ? kPending : begin;
+    std::shared_ptr<MrCore> core =
+        slot[i] >= 0 ? pd.mrs.Get(static_cast<uint32_t>(slot[i])) : nullptr;
+    int begin = core != nullptr ? BeginRequest(*core, MrState::kRegistered, MrState::kDeregistering)
+                                : kGone;
+    start[i] = begin == kDone ? kPending : begin;
     if (begin != kDone) continue;
-    batch->cores[i] = box->core;
-    hold.pins[i] = box->pinnedView;
+    batch->cores[i] = std::move(core);
     ++queued;
   }
   if (queued == 0) return starts;
@@ -304,21 +309,26 @@ Napi::Value MrDeregisterBatch(const Napi::CallbackInfo& info) {
   job.id = requestId;
   job.kind = MrRequestQueue::Kind::kDeregisterBatch;
   job.batch = batch;
-  if (!requests->SubmitBatch(std::move(job), std::move(hold))) {
+  if (!requests->Submit(std::move(job))) {
     for (uint32_t i = 0; i < count; i++) {
       if (batch->cores[i] == nullptr) continue;
       batch->cores[i]->AbandonRequest(MrState::kRegistered);
-      starts[i] = ENOMEM;
+      start[i] = ENOMEM;
     }
   }
   return starts;
+}
+
+// (mr) → the region's slot in its protection domain, for mrDeregisterBatch
+Napi::Value MrSlot(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), UnwrapHandle<MrBox>(info[0])->core->slot);
 }
 
 // (mr) → [lkey, rkey] while a verbs registration exists, else null
 Napi::Value MrKeys(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
-  std::lock_guard<std::mutex> lock(core.mutex);
+  std::lock_guard<std::mutex> lock(core.Mutex());
   // Only while registered: a deregistration in flight frees the ibv_mr on a request thread before
   // it takes the lock to clear `mr`.
   if (core.mr == nullptr || core.state != MrState::kRegistered) return env.Null();
@@ -333,7 +343,7 @@ Napi::Value MrKeys(const Napi::CallbackInfo& info) {
 Napi::Value MrAddress(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
-  std::lock_guard<std::mutex> lock(core.mutex);
+  std::lock_guard<std::mutex> lock(core.Mutex());
   if (core.mr == nullptr || core.state != MrState::kRegistered) return env.Null();  // as MrKeys
   return Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(core.mr->addr)));
 }
@@ -349,7 +359,7 @@ Napi::Value FailNextMrSubmit(const Napi::CallbackInfo& info) {
 // (mr) → MrState
 Napi::Value MrStateOf(const Napi::CallbackInfo& info) {
   MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
-  std::lock_guard<std::mutex> lock(core.mutex);
+  std::lock_guard<std::mutex> lock(core.Mutex());
   return Napi::Number::New(info.Env(), static_cast<int>(core.state));
 }
 
@@ -362,6 +372,7 @@ void InitMemoryRegion(Napi::Env env, Napi::Object exports) {
   ExportFunction<MrRegister>(env, exports, "mrRegister");
   ExportFunction<MrDeregister>(env, exports, "mrDeregister");
   ExportFunction<MrDeregisterBatch>(env, exports, "mrDeregisterBatch");
+  ExportFunction<MrSlot, OnNativeFailure::kThrow>(env, exports, "mrSlot");
   ExportFunction<MrKeys, OnNativeFailure::kThrow>(env, exports, "mrKeys");
   ExportFunction<MrAddress, OnNativeFailure::kThrow>(env, exports, "mrAddress");
   ExportFunction<MrStateOf, OnNativeFailure::kThrow>(env, exports, "mrState");

@@ -5,8 +5,8 @@
 #include <infiniband/verbs.h>
 #include <napi.h>
 
-#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 
@@ -25,18 +25,25 @@ enum class MrState : int {
 };
 
 // Plain C++ that request threads may touch (no Node-API). `state`, `mr` and `pinnedMemory` change
-// under `mutex` (a request thread finishes requests); `idle` is signalled whenever a request in
-// flight completes, so teardown can wait for it.
+// under Mutex() (a request thread finishes requests). Kept small, since a service may hold a
+// hundred thousand: no mutex or condition variable of its own (see Mutex() and Destroy), no
+// reference to anything JavaScript owns.
 struct MrCore {
-  std::mutex mutex;
-  std::condition_variable idle;
+  // The lock over `state`, `mr` and `pinnedMemory`: one of a fixed set of mutexes, picked by the
+  // core's address, rather than a 40-byte std::mutex in every region. Held only for a few field
+  // reads and writes (never across a verbs call that may wait), and never two at once, so two
+  // regions sharing one cost at most a short wait.
+  std::mutex& Mutex() const;
   MrState state = MrState::kUnregistered;
+  // Its place in its protection domain's list (PdCore::mrs), for life; set once, before any other
+  // thread sees the core.
+  uint32_t slot = 0;
   ibv_mr* mr = nullptr;
   // The owner of the registered bytes (a JS ArrayBuffer's backing store, or an allocate() block),
   // held while `mr` points at them and released only once verbs no longer does: after a
-  // deregistration succeeded, or after ~MrCore's. Here rather than in the JS handle's box, whose
-  // members may be destroyed while this core (kept alive by a request) is still registered; plain
-  // C++, so whichever thread ends the registration may release it.
+  // deregistration succeeded, or after ~MrCore's. Plain C++, so whichever thread ends the
+  // registration may release it. (The facade keeps the JS object the caller registered; the addon
+  // needs only the bytes, which a detach or a collected ArrayBuffer cannot take away from here.)
   std::shared_ptr<void> pinnedMemory;
   std::shared_ptr<PdCore> pd;
   ~MrCore();
@@ -44,34 +51,22 @@ struct MrCore {
   // Each runs one verbs call and moves the state machine on; they return 0 or the errno.
   // Called with the state already moved to kRegistering / kDeregistering by the caller.
   // RunRegister keeps `memory`, the owner of [addr, addr + length), as `pinnedMemory` when the
-  // registration succeeds, and drops it when it fails.
-  int RunRegister(void* addr, size_t length, int access, std::shared_ptr<void> memory);
+  // registration succeeds, and drops it when it fails; `keepOutOfForks` adds the fork exclusion of
+  // registered memory (util/fork_exclusion.h), false for an allocate() block, excluded already.
+  int RunRegister(void* addr, size_t length, int access, std::shared_ptr<void> memory,
+                  bool keepOutOfForks);
   int RunDeregister();
-  // A request moved the state to a transient one but could not be queued: back to `previous`,
-  // waking whoever waits for the region to be idle.
+  // A request moved the state to a transient one but could not be queued: back to `previous`.
   void AbandonRequest(MrState previous);
   // Teardown: waits for a request in flight, deregisters, and marks the region destroyed.
   void Destroy();
 };
 
-// A reference to the JS view of one registration. Shared (JS thread only) between the box and the
-// deferred request that concerns that registration, whose result may release it only while it is
-// still the box's: one object per registration, so identity tells two registrations of the same
-// view apart.
-using MrPin = std::shared_ptr<Napi::ObjectReference>;
-
-struct MrBox : CoreBox<MrCore, HandleKind::kMemoryRegion> {
-  // The JS view over the registered bytes, referenced from the start of a registration until its
-  // deregistration succeeds, so the ArrayBuffer JS handed over stays alive while it is registered.
-  // The bytes are held apart from it, by the core (MrCore::pinnedMemory): a detach can take them
-  // away from the ArrayBuffer, and the core may outlive this box while verbs still points at them.
-  MrPin pinnedView;
-
-  void Unpin() { pinnedView.reset(); }
-};
+struct MrBox : CoreBox<MrCore, HandleKind::kMemoryRegion> {};
 
 // Exports mrCreate, mrQueueCreate, mrQueueFlush, mrRegister, mrDeregister, mrDeregisterBatch,
-// mrKeys, mrAddress and mrState (and, in a build with NDK_VERBS_TEST_HOOKS, testFailNextMrSubmit).
+// mrSlot, mrKeys, mrAddress and mrState (and, in a build with NDK_VERBS_TEST_HOOKS,
+// testFailNextMrSubmit).
 void InitMemoryRegion(Napi::Env env, Napi::Object exports);
 
 }  // namespace ndkv

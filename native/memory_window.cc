@@ -34,8 +34,7 @@ Napi::Value AllocMw(const Napi::CallbackInfo& info) {
   if (mw == nullptr) return Napi::Number::New(env, errno != 0 ? errno : EOPNOTSUPP);
   core->mw = mw;
   core->pd = pd;
-  PruneExpired(pd->mws);
-  pd->mws.push_back(core);
+  AppendPruning(pd->mws, core);
   return NewHandle(env, new MwBox{core});
 }
 

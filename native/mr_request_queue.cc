@@ -21,12 +21,6 @@ size_t MaxThreads() {
   return std::clamp<size_t>(cpus, 2, 8);
 }
 
-// Whether the region's view may be unpinned: a registration that failed, or a deregistration that
-// succeeded. (Its bytes were already released by the core, on the thread that ran the request.)
-bool RegistrationOver(MrRequestQueue::Kind kind, int err) {
-  return kind == MrRequestQueue::Kind::kRegister ? err != 0 : err == 0;
-}
-
 #ifdef NDK_VERBS_TEST_HOOKS
 std::atomic<bool> failNextSubmit{false};
 
@@ -44,7 +38,8 @@ int RunJob(MrRequestQueue::Job& job) {
   int err = 0;
   switch (job.kind) {
     case MrRequestQueue::Kind::kRegister:
-      err = job.core->RunRegister(job.addr, job.length, job.access, std::move(job.memory));
+      err = job.core->RunRegister(job.addr, job.length, job.access, std::move(job.memory),
+                                  job.keepOutOfForks);
       break;
     case MrRequestQueue::Kind::kDeregister:
       err = job.core->RunDeregister();
@@ -96,26 +91,9 @@ int MrRequestQueue::Reserve() {
   return 0;
 }
 
-bool MrRequestQueue::Submit(Job job, Napi::Reference<Napi::External<MrBox>> handle, MrPin pin) {
-  Kind kind = job.kind;
-  return Enqueue(std::move(job),
-                 InFlight{std::move(handle), kind, std::move(pin), nullptr, nullptr});
-}
-
-bool MrRequestQueue::SubmitBatch(Job job, BatchHold hold) {
-  std::unique_ptr<BatchHold> held;
-  try {
-    held = std::make_unique<BatchHold>(std::move(hold));
-  } catch (const std::exception&) {
-    return false;
-  }
-  std::shared_ptr<DeregisterBatch> batch = job.batch;
-  return Enqueue(std::move(job),
-                 InFlight{{}, Kind::kDeregisterBatch, nullptr, std::move(held), std::move(batch)});
-}
-
-bool MrRequestQueue::Enqueue(Job job, InFlight request) {
+bool MrRequestQueue::Submit(Job job) {
   uint32_t id = job.id;
+  InFlight request{job.batch};
   bool inserted = false;
   bool wake = false;
   try {
@@ -155,7 +133,7 @@ void MrRequestQueue::Flush() {
 void MrRequestQueue::Shutdown() {
   StopThreads();
   results_.clear();
-  inFlight_.clear();  // the boxes release their pins when they are finalized
+  inFlight_.clear();
   deliver_.Release();
   started_ = false;
 }
@@ -223,25 +201,8 @@ bool MrRequestQueue::ScheduleDelivery() noexcept {
   }
 }
 
-void MrRequestQueue::ReleasePins(InFlight& request, int err) {
-  if (request.hold != nullptr) {
-    BatchHold& hold = *request.hold;
-    for (size_t i = 0; i < hold.boxes.size(); i++) {
-      // Only entries that were queued have a core; a refused one's errs entry means nothing here.
-      if (hold.pins[i] == nullptr || request.batch->errs[i] != 0) continue;
-      if (hold.boxes[i]->pinnedView == hold.pins[i]) hold.boxes[i]->Unpin();
-    }
-    return;
-  }
-  MrBox* box = request.handle.Value().Data();
-  // Only the registration this request was about: once a deregistration has finished, the region
-  // may already be registered again (inline, with other memory), and that view stays.
-  if (RegistrationOver(request.kind, err) && box->pinnedView == request.pin) box->Unpin();
-}
-
-// On the JS thread. Unpins what the results release, then hands the whole delivery to JS in one
-// call through plain Node-API: an exception thrown by the dispatcher stays pending and Node reports
-// it as an uncaught exception.
+// On the JS thread. Hands the whole delivery to JS in one call through plain Node-API: an exception
+// thrown by the dispatcher stays pending and Node reports it as an uncaught exception.
 void MrRequestQueue::Deliver(Napi::Env env, Napi::Function dispatch,
                              std::weak_ptr<MrRequestQueue>* target) {
   std::shared_ptr<MrRequestQueue> self = target->lock();
@@ -273,7 +234,6 @@ void MrRequestQueue::Deliver(Napi::Env env, Napi::Function dispatch,
   for (size_t i = 0; i < batch.size(); i++) {
     auto it = self->inFlight_.find(batch[i].id);
     if (it != self->inFlight_.end()) {
-      self->ReleasePins(it->second, batch[i].err);
       if (it->second.batch != nullptr) {
         const std::vector<int32_t>& errs = it->second.batch->errs;
         errors = std::copy(errs.begin(), errs.end(), errors);

@@ -40,7 +40,7 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
 
   // One request. `core` stays alive while it runs; `addr`, `length` and `access` are plain copies
   // of the JS inputs, and a registration's `memory` owns those bytes until the core takes it over
-  // (MrCore::RunRegister).
+  // (MrCore::RunRegister, with `keepOutOfForks`). A job holds nothing JavaScript owns.
   struct Job {
     uint32_t id = 0;
     Kind kind = Kind::kRegister;
@@ -49,16 +49,8 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
     size_t length = 0;
     int access = 0;
     std::shared_ptr<void> memory = nullptr;
+    bool keepOutOfForks = true;
     std::shared_ptr<DeregisterBatch> batch = nullptr;  // kDeregisterBatch only
-  };
-
-  // What the JS thread keeps of a batch until its result is delivered: `handles`, the JS array of
-  // the batch's region handles, keeps their boxes alive (one reference for the whole batch), and
-  // `pins[i]` is `boxes[i]`'s pin of the registration entry i ends, the only one it may release.
-  struct BatchHold {
-    Napi::ObjectReference handles;
-    std::vector<MrBox*> boxes;
-    std::vector<MrPin> pins;
   };
 
   MrRequestQueue() = default;
@@ -76,16 +68,12 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   // ENOMEM when no thread runs and none can be started (a pid or thread limit, no memory). Call it
   // before the region's state moves, so a failure leaves nothing half done.
   int Reserve();
-  // JS thread. Queues `job` (its region already moved to a transient state); `handle` keeps the
-  // region's box alive until its result has been delivered, and `pin` is the box's pin of the
-  // registration the request concerns (null when there is none), the only one its result may
-  // release. Wakes a thread only for the first job of a burst; Flush() wakes the rest. Never
-  // throws: false when it could not queue the job (out of memory), the queue then unchanged, and
-  // the caller moves the region back out of its transient state.
-  bool Submit(Job job, Napi::Reference<Napi::External<MrBox>> handle, MrPin pin);
-  // JS thread. As Submit(), for a kDeregisterBatch job: one job, run by one thread, whose result
-  // is delivered once for the whole batch.
-  bool SubmitBatch(Job job, BatchHold hold);
+  // JS thread. Queues `job` (its regions already moved to a transient state; a kDeregisterBatch
+  // job is one job, run by one thread, whose result is delivered once for the whole batch). Wakes
+  // a thread only for the first job of a burst; Flush() wakes the rest. Never throws: false when
+  // it could not queue the job (out of memory), the queue then unchanged, and the caller moves the
+  // regions back out of their transient state.
+  bool Submit(Job job);
   // JS thread, once after a burst of Submit() calls (the facade calls it on the next tick): wakes
   // as many sleeping threads as there are queued jobs.
   void Flush();
@@ -99,20 +87,11 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
     uint32_t id;
     int err;
   };
-  // What the JS thread keeps of a request until its result is delivered.
+  // What the JS thread keeps of a request until its result is delivered: for a batch, the errnos
+  // the request thread filled in (null for a single request).
   struct InFlight {
-    Napi::Reference<Napi::External<MrBox>> handle;
-    Kind kind;
-    MrPin pin;
-    // kDeregisterBatch only: the boxes and pins, and the errnos the request thread filled in.
-    std::unique_ptr<BatchHold> hold;
     std::shared_ptr<DeregisterBatch> batch;
   };
-
-  // Queues `job` with what the JS thread keeps of it until delivery; Submit() and SubmitBatch().
-  bool Enqueue(Job job, InFlight request);
-  // Delivery, JS thread: releases the pins of the registrations a single result ended.
-  void ReleasePins(InFlight& request, int err);
 
   // Runs what is queued, then joins every thread (the queue takes no new work afterwards).
   void StopThreads();

@@ -20,11 +20,10 @@ PdCore::~PdCore() {
 }
 
 bool PdCore::HasBusyMrs() {
-  PruneExpired(mrs);
   for (auto& weak : mrs) {
     auto mr = weak.lock();
     if (!mr) continue;
-    std::lock_guard<std::mutex> lock(mr->mutex);
+    std::lock_guard<std::mutex> lock(mr->Mutex());
     if (mr->state != MrState::kUnregistered && mr->state != MrState::kDestroyed) return true;
   }
   return false;
@@ -57,8 +56,7 @@ Napi::Value AllocPd(const Napi::CallbackInfo& info) {
   if (pd == nullptr) return Napi::Number::New(env, errno != 0 ? errno : ENOMEM);
   core->pd = pd;
   core->device = device;
-  PruneExpired(device->pds);
-  device->pds.push_back(core);
+  AppendPruning(device->pds, core);
   return NewHandle(env, new PdBox{core});
 }
 

@@ -9,6 +9,7 @@
 
 #include "device.h"
 #include "util/tagged_handle.h"
+#include "util/weak_list.h"
 
 namespace ndkv {
 
@@ -19,7 +20,8 @@ struct MwCore;
 struct PdCore {
   ibv_pd* pd = nullptr;  // null once deallocated
   std::shared_ptr<DeviceCore> device;
-  std::vector<std::weak_ptr<MrCore>> mrs;
+  // By slot: a batch names its regions by slot (mrDeregisterBatch).
+  SlotList<MrCore> mrs;
   std::vector<std::weak_ptr<QpCore>> qps;
   std::vector<std::weak_ptr<MwCore>> mws;
   ~PdCore();

@@ -234,13 +234,10 @@ Napi::Value CreateQp(const Napi::CallbackInfo& info) {
   core->pd = pd;
   core->recvCq = recvCq;
   core->sendCq = sendCq;
-  PruneExpired(pd->qps);
-  pd->qps.push_back(core);
-  PruneExpired(recvCq->qps);
-  recvCq->qps.push_back(core);
+  AppendPruning(pd->qps, core);
+  AppendPruning(recvCq->qps, core);
   if (sendCq != recvCq) {
-    PruneExpired(sendCq->qps);
-    sendCq->qps.push_back(core);
+    AppendPruning(sendCq->qps, core);
   }
   return NewHandle(env, new QpBox{core});
 }

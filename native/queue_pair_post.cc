@@ -66,7 +66,7 @@ template <typename WorkRequest, typename Post>
 Napi::Value PostWithSlice(Napi::Env env, QpCore& qp, const LocalSlice& slice, WorkRequest& wr,
                           Post post) {
   ibv_sge sge = {};
-  std::lock_guard<std::mutex> lock(slice.mr->mutex);
+  std::lock_guard<std::mutex> lock(slice.mr->Mutex());
   int check = CheckSlice(slice, qp.pd.get(), &sge);
   if (check != kDone) return Napi::Number::New(env, check);
   wr.sg_list = &sge;
@@ -151,7 +151,7 @@ Napi::Value PostBindMw(const Napi::CallbackInfo& info) {
   if (qp->Usable() == nullptr || mw->mw == nullptr) return Napi::Number::New(env, kGone);
   if (mw->pd != qp->pd) return Napi::Number::New(env, kBadArgument);
 
-  std::lock_guard<std::mutex> lock(slice.mr->mutex);
+  std::lock_guard<std::mutex> lock(slice.mr->Mutex());
   ibv_sge sge = {};
   int check = CheckSlice(slice, qp->pd.get(), &sge);
   if (check != kDone) return Napi::Number::New(env, check);

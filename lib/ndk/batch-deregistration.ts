@@ -8,11 +8,11 @@
  * @packageDocumentation
  */
 
-import { type MrHandle, NativeResult } from '../native';
+import { NativeResult, type PdHandle } from '../native';
 import { type NdkError } from '../status/ndk-error';
 import { NtStatus, ntStatusName, ntSuccess } from '../status/nt-status';
 import { deregisterBatchDeferred } from './deferred-mr-requests';
-import { kDeregisterBegin, kDeregisterEnd, kHandle } from './internal';
+import { kDeregisterBegin, kDeregisterEnd } from './internal';
 import { MemoryRegion } from './memory-region';
 import { errorOf, type Outcome, refused } from './outcome';
 
@@ -54,26 +54,31 @@ export function batchEntries(regions: unknown): MemoryRegion[] | Outcome {
 }
 
 /**
- * Deregisters `regions` (checked by {@link batchEntries}) of the protection domain `owner` as one
- * batch; resolves once every region has its result, never rejects.
+ * Deregisters `regions` (checked by {@link batchEntries}) of the protection domain `owner` (native
+ * handle `pd`) as one batch; resolves once every region has its result, never rejects.
  */
 export function deregisterBatch(
   owner: object,
+  pd: PdHandle,
   regions: readonly MemoryRegion[],
 ): Promise<DeregistrationResult[]> {
   const outcomes: Outcome[] = new Array<Outcome>(regions.length);
-  const queued: number[] = [];
-  const handles: MrHandle[] = [];
+  // Sized for every region: the batch is one native call with one typed array of slots.
+  const queuedAt = new Int32Array(regions.length);
+  const allSlots = new Int32Array(regions.length);
+  let count = 0;
   for (let i = 0; i < regions.length; i++) {
-    const refusal = regions[i][kDeregisterBegin](owner);
-    if (refusal !== undefined) {
-      outcomes[i] = refusal;
+    const slot = regions[i][kDeregisterBegin](owner);
+    if (typeof slot !== 'number') {
+      outcomes[i] = slot;
     } else {
-      queued.push(i);
-      handles.push(regions[i][kHandle]);
+      queuedAt[count] = i;
+      allSlots[count++] = slot;
     }
   }
-  if (handles.length === 0) return Promise.resolve(resultsOf(regions, outcomes));
+  if (count === 0) return Promise.resolve(resultsOf(regions, outcomes));
+  const queued = queuedAt.subarray(0, count);
+  const slots = allSlots.subarray(0, count);
   return new Promise((resolve) => {
     const waiting: Array<() => void> = [];
     // Entries the addon did not queue end at once; the queued ones with the batch's delivery.
@@ -93,14 +98,14 @@ export function deregisterBatch(
     };
     let starts: Int32Array;
     try {
-      starts = deregisterBatchDeferred(handles, (errnos) => {
+      starts = deregisterBatchDeferred(pd, slots, (errnos) => {
         end(starts, errnos);
         finish();
       });
     } catch {
-      // Only an entry that is not a region handle makes the addon throw, before anything moved;
-      // every region here came through MemoryRegion.is, so this is a facade bug: nothing is lost.
-      starts = new Int32Array(handles.length).fill(NativeResult.BadArgument);
+      // Only arguments of the wrong kind make the addon throw, before anything moved: a facade
+      // bug, and nothing is lost.
+      starts = new Int32Array(count).fill(NativeResult.BadArgument);
     }
     end(starts, undefined);
     if (!starts.includes(NativeResult.Pending)) finish();

@@ -10,10 +10,20 @@
  * @packageDocumentation
  */
 
-import { type MrHandle, type MrQueueHandle, NativeResult, native } from '../native';
+import { type MrHandle, type MrQueueHandle, NativeResult, native, type PdHandle } from '../native';
 import { weakMethod } from './weak-method';
 
 type ResultCallback = (errno: number) => void;
+
+/**
+ * How a deregistration names its region: by handle when it goes alone, by slot in its protection
+ * domain when it goes in a batch (no Node-API call per region).
+ */
+export interface QueuedRegion {
+  readonly handle: MrHandle;
+  readonly slot: number;
+  readonly link: { readonly pdHandle: PdHandle };
+}
 
 /** What a batch's requester hears: one errno per entry (meaningful for the queued entries). */
 export type BatchCallback = (errnos: Int32Array) => void;
@@ -35,8 +45,8 @@ class MrRequests {
   readonly #queue: MrQueueHandle;
   #lastId = 0;
   #flushScheduled = false;
-  // Single deregistrations of this turn, handed over as one batch on the next tick.
-  #burstHandles: MrHandle[] = [];
+  // Single deregistrations of this turn, handed over as one batch (per domain) on the next tick.
+  #burstRegions: QueuedRegion[] = [];
   #burstCallbacks: ResultCallback[] = [];
 
   constructor() {
@@ -50,15 +60,15 @@ class MrRequests {
 
   // Always pending: the addon hears of it on the next tick, with the rest of the turn's burst, and
   // a refusal there (a race the facade's own checks did not see, or no memory) is its completion.
-  deregister(handle: MrHandle, done: ResultCallback): number {
-    this.#burstHandles.push(handle);
+  deregister(region: QueuedRegion, done: ResultCallback): number {
+    this.#burstRegions.push(region);
     this.#burstCallbacks.push(done);
     this.#scheduleFlush();
     return NativeResult.Pending;
   }
 
-  deregisterBatch(handles: MrHandle[], done: BatchCallback): Int32Array {
-    const starts = this.#submitBatch(handles, done);
+  deregisterBatch(pd: PdHandle, slots: Int32Array, done: BatchCallback): Int32Array {
+    const starts = this.#submitBatch(pd, slots, done);
     if (starts.includes(NativeResult.Pending)) this.#scheduleFlush();
     return starts;
   }
@@ -81,11 +91,10 @@ class MrRequests {
     }
   }
 
-  #submitBatch(handles: MrHandle[], done: BatchCallback): Int32Array {
+  #submitBatch(pd: PdHandle, slots: Int32Array, done: BatchCallback): Int32Array {
     const id = this.#nextId();
-    const starts = native.mrDeregisterBatch(handles, id, this.#queue);
-    if (starts.includes(NativeResult.Pending))
-      this.#waiting.set(id, { size: handles.length, done });
+    const starts = native.mrDeregisterBatch(pd, slots, id, this.#queue);
+    if (starts.includes(NativeResult.Pending)) this.#waiting.set(id, { size: slots.length, done });
     return starts;
   }
 
@@ -106,41 +115,65 @@ class MrRequests {
   // The turn's single deregistrations go first, as one batch.
   #flush(): void {
     this.#flushScheduled = false;
-    if (this.#burstHandles.length > 0) this.#submitBurst();
+    if (this.#burstRegions.length > 0) this.#submitBurst();
     native.mrQueueFlush(this.#queue);
   }
 
   #submitBurst(): void {
-    const handles = this.#burstHandles;
+    const regions = this.#burstRegions;
     const callbacks = this.#burstCallbacks;
-    this.#burstHandles = [];
+    this.#burstRegions = [];
     this.#burstCallbacks = [];
-    let starts: Int32Array;
-    try {
-      // One request alone (a deferred pair, one region at a time) skips the batch's arrays.
-      if (handles.length === 1) {
-        const id = this.#nextId();
-        const result = native.mrDeregister(handles[0], id, this.#queue);
-        if (result === NativeResult.Pending) this.#waiting.set(id, callbacks[0]);
-        else callSafely(callbacks[0], result);
-        return;
+    // One request alone (a deferred pair, one region at a time) skips the batch's arrays.
+    if (regions.length === 1) {
+      this.#submitOne(regions[0], callbacks[0]);
+      return;
+    }
+    // One batch per protection domain (a burst nearly always has one).
+    const byDomain = new Map<PdHandle, number[]>();
+    for (let i = 0; i < regions.length; i++) {
+      const pd = regions[i].link.pdHandle;
+      const entries = byDomain.get(pd);
+      if (entries === undefined) byDomain.set(pd, [i]);
+      else entries.push(i);
+    }
+    for (const [pd, entries] of byDomain) {
+      const slots = Int32Array.from(entries, (i) => regions[i].slot);
+      let starts: Int32Array;
+      try {
+        starts = this.#submitBatch(pd, slots, (errnos) => {
+          for (let j = 0; j < entries.length; j++) {
+            if (starts[j] === NativeResult.Pending) callSafely(callbacks[entries[j]], errnos[j]);
+          }
+        });
+      } catch (error) {
+        // An argument the addon refused (a bug in the facade): every request still completes,
+        // once. (Nothing was queued: the addon checks its arguments before any region's state
+        // moves.)
+        starts = new Int32Array(entries.length).fill(NativeResult.BadArgument);
+        process.nextTick(() => {
+          throw error;
+        });
       }
-      starts = this.#submitBatch(handles, (errnos) => {
-        for (let i = 0; i < callbacks.length; i++) {
-          if (starts[i] === NativeResult.Pending) callSafely(callbacks[i], errnos[i]);
-        }
-      });
+      for (let j = 0; j < entries.length; j++) {
+        if (starts[j] !== NativeResult.Pending) callSafely(callbacks[entries[j]], starts[j]);
+      }
+    }
+  }
+
+  #submitOne(region: QueuedRegion, done: ResultCallback): void {
+    const id = this.#nextId();
+    let result: number;
+    try {
+      result = native.mrDeregister(region.handle, id, this.#queue);
     } catch (error) {
-      // A handle the addon refused (a bug in the facade): every request still completes, once.
-      // (Nothing was queued: the addon checks every handle before any region's state moves.)
-      starts = new Int32Array(handles.length).fill(NativeResult.BadArgument);
+      result = NativeResult.BadArgument;
       process.nextTick(() => {
         throw error;
       });
     }
-    for (let i = 0; i < callbacks.length; i++) {
-      if (starts[i] !== NativeResult.Pending) callSafely(callbacks[i], starts[i]);
-    }
+    if (result === NativeResult.Pending) this.#waiting.set(id, done);
+    else callSafely(done, result);
   }
 
   // Positive int32 ids, wrapping long before they could collide with a request still in flight.
@@ -182,16 +215,20 @@ export function registerDeferred(
  * exactly once, in a later tick: the deregistrations of one turn reach the addon together, as one
  * batch, on the next tick (where a refusal by the addon, or running out of memory, is their result).
  */
-export function deregisterDeferred(handle: MrHandle, done: ResultCallback): number {
-  return requests.deregister(handle, done);
+export function deregisterDeferred(region: QueuedRegion, done: ResultCallback): number {
+  return requests.deregister(region, done);
 }
 
 /**
- * `ibv_dereg_mr` of every region of `handles`, as one job on one request thread, delivered once.
- * Returns one start per entry (`NativeResult.Pending`, or why the entry was not queued); when any
- * entry is pending, `done(errnos)` follows exactly once, in a later turn, with one errno per entry.
- * Throws (a TypeError from the addon) only for an entry that is not a region handle.
+ * `ibv_dereg_mr` of the regions of `pd` named by `slots`, as one job on one request thread,
+ * delivered once. Returns one start per entry (`NativeResult.Pending`, or why the entry was not
+ * queued); when any entry is pending, `done(errnos)` follows exactly once, in a later turn, with one
+ * errno per entry. Throws (a TypeError from the addon) only for arguments of the wrong kind.
  */
-export function deregisterBatchDeferred(handles: MrHandle[], done: BatchCallback): Int32Array {
-  return requests.deregisterBatch(handles, done);
+export function deregisterBatchDeferred(
+  pd: PdHandle,
+  slots: Int32Array,
+  done: BatchCallback,
+): Int32Array {
+  return requests.deregisterBatch(pd, slots, done);
 }

@@ -187,9 +187,19 @@ export interface CollectedRelease {
 
 const registry = new FinalizationRegistry<CollectedRelease>((held) => held.release());
 
-/** @internal Arranges for `held.release()` to run after `target` is garbage-collected. */
-export function releaseWhenCollected(target: object, held: CollectedRelease): void {
-  registry.register(target, held, target);
+/**
+ * @internal Arranges for `held.release()` to run after `target` is garbage-collected.
+ * `forgettable: false` registers without an unregister token, for objects held by the hundred
+ * thousand (the token costs the registry an entry per object): `held.release()` must then tell
+ * for itself that `target` was closed, and {@link forgetCollected} does not apply.
+ */
+export function releaseWhenCollected(
+  target: object,
+  held: CollectedRelease,
+  forgettable = true,
+): void {
+  if (forgettable) registry.register(target, held, target);
+  else registry.register(target, held);
 }
 
 /** @internal `target` was closed properly: nothing to do when it is collected. */

@@ -7,7 +7,7 @@
 
 import { types } from 'node:util';
 
-import { type MrHandle, NativeMrState, NativeResult, native } from '../native';
+import { type MrHandle, NativeMrState, NativeResult, native, type PdHandle } from '../native';
 import { NtStatus, ntSuccess } from '../status/nt-status';
 import { type CompletionPolicy, runsDeferred } from './completion-policy';
 import { type DeviceState } from './device-state';
@@ -29,11 +29,9 @@ import {
 } from './internal';
 import {
   type ChildLink,
-  type Children,
   type Closable,
   closed,
   type CollectedRelease,
-  forgetCollected,
   ObjectState,
   releaseWhenCollected,
   warnCollected,
@@ -75,6 +73,8 @@ export interface MemoryRegionLink extends ChildLink {
   readonly policy: CompletionPolicy;
   /** Whether a verbs call on this region may block (the adapter has queue pairs). */
   readonly mayBlock: () => boolean;
+  /** The native handle of the region's protection domain (batches name regions by slot in it). */
+  readonly pdHandle: PdHandle;
 }
 
 // The request id that makes the addon run a request inline, on the calling thread.
@@ -82,28 +82,41 @@ const INLINE = 0;
 
 // What the collected-object release needs, kept apart from the region so it can outlive it. Also
 // the release itself: a class, so each region's record carries no closure of its own (memory per
-// region is a target: a closure and its context cost more than the record).
+// region is a target: a closure and its context cost more than the record), and the link shared by
+// the domain's regions rather than copies of its fields.
 class RegionRecord implements CollectedRelease {
   length = 0;
+  // Set by the region's close: a closed region needs nothing when it is collected (its registration,
+  // if a failed deregistration left one, stays with its native handle). A flag rather than an
+  // unregister token, which would cost the registry an entry per region.
+  closed = false;
+  // The region's slot in its protection domain, how a batch names it.
+  readonly slot: number;
   constructor(
     readonly handle: MrHandle,
-    readonly deviceName: string,
-    readonly counters: DeviceState['counters'],
-    readonly siblings: Children,
+    readonly link: MemoryRegionLink,
     readonly ref: WeakRef<Closable>,
-  ) {}
+  ) {
+    this.slot = native.mrSlot(handle);
+  }
+
+  get counters(): DeviceState['counters'] {
+    return this.link.device.counters;
+  }
 
   release(): void {
+    if (this.closed) return;
+    const { siblings } = this.link;
     const state = native.mrState(this.handle);
     if (state !== NativeMrState.Registered) {
-      this.siblings.release(this.ref);
+      siblings.release(this.ref);
       return;
     }
-    warnCollected(`A registered memory region (${this.length} bytes on ${this.deviceName})`);
+    warnCollected(`A registered memory region (${this.length} bytes on ${this.link.deviceName})`);
     forgetRegistration(this);
     // Deferred: a collection must not block the event loop on a slow deregistration.
-    const result = deregisterDeferred(this.handle, () => this.siblings.release(this.ref));
-    if (result !== NativeResult.Pending) this.siblings.release(this.ref);
+    const result = deregisterDeferred(this, () => siblings.release(this.ref));
+    if (result !== NativeResult.Pending) siblings.release(this.ref);
   }
 }
 
@@ -118,12 +131,16 @@ export class MemoryRegion {
   static is(value: unknown): value is MemoryRegion {
     return typeof value === 'object' && value !== null && #handle in value;
   }
-  // Holds the parent (through `parent`) so a reachable region keeps its domain alive.
-  readonly #link: MemoryRegionLink;
-  readonly #ref: WeakRef<Closable>;
+  // What the region shares with its domain's other regions (`link`, which holds the parent, so a
+  // reachable region keeps its domain alive), its siblings' token and its slot: in the record, which
+  // outlives the region, rather than in fields of both (memory per region is a target).
   readonly #record: RegionRecord;
   #state = ObjectState.Open;
-  #registered = false;
+  // The object registered (the caller's memory) while a registration is in place, else undefined:
+  // also what says whether the region is registered. It keeps the caller's object alive as long
+  // as its bytes are registered; the addon holds only the bytes (which a detach or a collection
+  // cannot free), not a Node-API reference per registration.
+  #memory: unknown;
   // Memory windows bound (or being bound) over this region: verbs refuses its deregistration.
   #boundWindows = 0;
   #pending: 'register' | 'deregister' | undefined;
@@ -133,16 +150,8 @@ export class MemoryRegion {
 
   private constructor(handle: MrHandle, link: MemoryRegionLink) {
     this.#handle = handle;
-    this.#link = link;
-    this.#ref = link.siblings.add(this);
-    this.#record = new RegionRecord(
-      handle,
-      link.deviceName,
-      link.device.counters,
-      link.siblings,
-      this.#ref,
-    );
-    releaseWhenCollected(this, this.#record);
+    this.#record = new RegionRecord(handle, link, link.siblings.add(this));
+    releaseWhenCollected(this, this.#record, false);
   }
 
   /** @internal Created by `ProtectionDomain`; use `pd.createMr()` or `NdkCreateMr`. */
@@ -187,7 +196,7 @@ export class MemoryRegion {
 
   /** The completion policy this region's requests follow. */
   get completionPolicy(): CompletionPolicy {
-    return this.#link.policy;
+    return this.#record.link.policy;
   }
 
   // ---- NDK-style requests: an Outcome now, and `done` later exactly when it is STATUS_PENDING ----
@@ -206,18 +215,18 @@ export class MemoryRegion {
     const target = registrationTarget(memory, length);
     if (isRefusal(target)) return target;
     const bytes = target.view.byteLength;
-    const deferred = runsDeferred(this.#link.policy, bytes, false);
+    const deferred = runsDeferred(this.#record.link.policy, bytes, false);
     if (!deferred) {
       const outcome = fromNative(
         native.mrRegister(this.#handle, target.view, access, INLINE),
         'ibv_reg_mr',
       );
-      if (ntSuccess(outcome.status)) this.#nowRegistered(bytes);
+      if (ntSuccess(outcome.status)) this.#nowRegistered(bytes, memory);
       return outcome;
     }
     const started = registerDeferred(this.#handle, target.view, access, (errno) => {
       const outcome = fromNative(errno, 'ibv_reg_mr');
-      if (ntSuccess(outcome.status)) this.#nowRegistered(bytes);
+      if (ntSuccess(outcome.status)) this.#nowRegistered(bytes, memory);
       this.#complete(outcome, done);
     });
     return this.#started(started, 'register', 'ibv_reg_mr');
@@ -240,16 +249,16 @@ export class MemoryRegion {
 
   /** @internal The protection domain the region belongs to. */
   get [kOwner](): object {
-    return this.#link.parent;
+    return this.#record.link.parent;
   }
 
   /**
    * @internal Takes the region into a batch deregistration of `owner`'s regions: a refusal (another
-   * domain's region, closed, not registered, a request pending), or undefined once the region is
-   * pending, as for any deferred deregistration.
+   * domain's region, closed, not registered, a request pending), or the region's slot in its domain
+   * once the region is pending, as for any deferred deregistration.
    */
-  [kDeregisterBegin](owner: object): Outcome | undefined {
-    if (this.#link.parent !== owner) {
+  [kDeregisterBegin](owner: object): Outcome | number {
+    if (this.#record.link.parent !== owner) {
       return refused(
         NtStatus.STATUS_INVALID_HANDLE,
         'the region belongs to another protection domain',
@@ -262,7 +271,7 @@ export class MemoryRegion {
     }
     this.#pending = 'deregister';
     this.#record.counters.pendingRequests += 1;
-    return undefined;
+    return this.#record.slot;
   }
 
   /**
@@ -277,12 +286,15 @@ export class MemoryRegion {
     this.#record.counters.pendingRequests -= 1;
     if (this.#afterPending !== undefined) waiting.push(...this.#afterPending);
     this.#afterPending = undefined;
-    return this.#link.device.completion(outcome);
+    return this.#record.link.device.completion(outcome);
   }
 
   /** @internal `NdkGetLocalTokenFromMr` (`which` 0) / `NdkGetRemoteTokenFromMr` (`which` 1). */
   [kToken](which: 0 | 1): Outcome & { token?: number } {
-    const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the memory region');
+    const gone = this.#record.link.device.refusal(
+      this.#state === ObjectState.Open,
+      'the memory region',
+    );
     if (gone) return gone;
     const keys =
       this.#registered && this.#pending === undefined ? native.mrKeys(this.#handle) : null;
@@ -301,7 +313,7 @@ export class MemoryRegion {
    */
   [kRequestClose](done: () => void): Outcome {
     if (this.#state !== ObjectState.Open)
-      return this.#link.device.closedRefusal('the memory region');
+      return this.#record.link.device.closedRefusal('the memory region');
     this.#state = ObjectState.Closing;
     if (this.#pending !== undefined) {
       (this.#afterPending ??= []).push(() => {
@@ -372,8 +384,15 @@ export class MemoryRegion {
 
   // ---- internals ----
 
+  get #registered(): boolean {
+    return this.#memory !== undefined;
+  }
+
   #refuseRequest(): Outcome | undefined {
-    const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the memory region');
+    const gone = this.#record.link.device.refusal(
+      this.#state === ObjectState.Open,
+      'the memory region',
+    );
     if (gone) return gone;
     if (this.#pending !== undefined) {
       return refused(NtStatus.STATUS_DEVICE_BUSY, `a ${this.#pending} request is pending`);
@@ -382,12 +401,14 @@ export class MemoryRegion {
   }
 
   #deregister(done: OutcomeCallback): Outcome {
-    if (!runsDeferred(this.#link.policy, this.#record.length, this.#link.mayBlock())) {
+    if (
+      !runsDeferred(this.#record.link.policy, this.#record.length, this.#record.link.mayBlock())
+    ) {
       const outcome = this.#deregistration(native.mrDeregister(this.#handle, INLINE));
       if (ntSuccess(outcome.status)) this.#nowDeregistered();
       return outcome;
     }
-    const started = deregisterDeferred(this.#handle, (errno) => {
+    const started = deregisterDeferred(this.#record, (errno) => {
       const outcome = this.#deregistration(errno);
       if (ntSuccess(outcome.status)) this.#nowDeregistered();
       this.#complete(outcome, done);
@@ -399,7 +420,7 @@ export class MemoryRegion {
   // the driver chose for it: rxe says EINVAL ("mr has mw's bound"), which the errno table alone
   // would call STATUS_INVALID_PARAMETER.
   #deregistration(result: number): Outcome {
-    const outcome = this.#link.device.releaseOutcome(fromNative(result, 'ibv_dereg_mr'));
+    const outcome = this.#record.link.device.releaseOutcome(fromNative(result, 'ibv_dereg_mr'));
     if (result > 0 && this.#boundWindows > 0) {
       return {
         ...outcome,
@@ -424,7 +445,7 @@ export class MemoryRegion {
   // throws surfaces as an ordinary uncaught exception and the addon stays callable from its handler.
   #complete(completed: Outcome, done: OutcomeCallback): void {
     // The region's state follows what verbs did; the user hears of a removal.
-    const outcome = this.#link.device.completion(completed);
+    const outcome = this.#record.link.device.completion(completed);
     this.#pending = undefined;
     this.#record.counters.pendingRequests -= 1;
     const waiting = this.#afterPending;
@@ -451,15 +472,15 @@ export class MemoryRegion {
     return outcome.status === NtStatus.STATUS_PENDING ? PENDING : SUCCESS;
   }
 
-  #nowRegistered(length: number): void {
-    this.#registered = true;
+  #nowRegistered(length: number, memory: unknown): void {
+    this.#memory = memory;
     this.#record.length = length;
     this.#record.counters.registeredRegions += 1;
     this.#record.counters.registeredBytes += length;
   }
 
   #nowDeregistered(): void {
-    this.#registered = false;
+    this.#memory = undefined;
     forgetRegistration(this.#record);
   }
 
@@ -468,15 +489,15 @@ export class MemoryRegion {
   // it when it is collected or when the environment ends.
   #nowClosed(deregistration: Outcome = SUCCESS): void {
     // Once the removed device's objects are released, its context's close frees what is left.
-    if (this.#link.device.released) deregistration = SUCCESS;
+    if (this.#record.link.device.released) deregistration = SUCCESS;
     warnIfCloseFailed(
-      `a memory region on ${this.#record.deviceName}`,
+      `a memory region on ${this.#record.link.deviceName}`,
       deregistration,
       'NDK_VERBS_CLOSE_DEREGISTER_FAILED',
     );
     this.#state = ObjectState.Closed;
-    forgetCollected(this);
-    this.#link.siblings.release(this.#ref);
+    this.#record.closed = true;
+    this.#record.link.siblings.release(this.#record.ref);
   }
 
   #tokenOrThrow(which: 0 | 1): number {

@@ -59,7 +59,7 @@ export class ProtectionDomain {
   readonly #link: ProtectionDomainLink;
   readonly #ref: WeakRef<Closable>;
   readonly #life: ParentLifecycle;
-  #sharedRegionLink: MemoryRegionLink | undefined;
+  readonly #regionLinks = new Map<CompletionPolicy, MemoryRegionLink>();
 
   /**
    * Whether `value` is a real ProtectionDomain: a brand check on its private state, so a look-alike
@@ -122,20 +122,23 @@ export class ProtectionDomain {
     return { ...SUCCESS, mr };
   }
 
-  // The link of a region with `policy`: one object shared by every region with the domain's own
-  // policy (most of them), since memory per region is a target; a region with its own policy gets
-  // its own.
-  #regionLink(policy: CompletionPolicy | undefined): MemoryRegionLink {
-    this.#sharedRegionLink ??= {
-      parent: this,
-      deviceName: this.#link.deviceName,
-      device: this.#link.device,
-      policy: this.#link.policy,
-      mayBlock: this.#link.mayBlock,
-      siblings: this.#life.children,
-    };
-    if (policy === undefined || policy === this.#link.policy) return this.#sharedRegionLink;
-    return { ...this.#sharedRegionLink, policy };
+  // The link of a region with `policy`: one object per policy (three at most), shared by every
+  // region with it, since memory per region is a target.
+  #regionLink(policy: CompletionPolicy = this.#link.policy): MemoryRegionLink {
+    let link = this.#regionLinks.get(policy);
+    if (link === undefined) {
+      link = {
+        parent: this,
+        deviceName: this.#link.deviceName,
+        device: this.#link.device,
+        policy,
+        pdHandle: this.#handle,
+        mayBlock: this.#link.mayBlock,
+        siblings: this.#life.children,
+      };
+      this.#regionLinks.set(policy, link);
+    }
+    return link;
   }
 
   /** @internal `NdkCreateMw`: a type 2 memory window, unbound. */
@@ -262,7 +265,7 @@ export class ProtectionDomain {
       if (gone) return Promise.reject(errorOf(gone));
       const entries = batchEntries(regions);
       if (isRefusal(entries)) return Promise.reject(errorOf(entries));
-      return deregisterBatch(this, entries);
+      return deregisterBatch(this, this.#handle, entries);
     } catch (error) {
       // A getter of a look-alike array that throws: reported as the caller's bad input.
       return Promise.reject(
