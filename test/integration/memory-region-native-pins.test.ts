@@ -61,6 +61,35 @@ test('the addon holds the registered bytes, not the JavaScript object over them'
   expect(kernelMrCount()).toBe(0);
 });
 
+test('a batch names regions by slot, and a slot naming no live region is refused alone', async () => {
+  const { pd, mr, queue } = region;
+  const other = native.mrCreate(pd);
+  if (typeof other === 'number') throw new Error(`mrCreate: ${other}`);
+  expect(native.mrSlot(other)).not.toBe(native.mrSlot(mr));
+  for (const handle of [mr, other]) {
+    expect(native.mrRegister(handle, new Uint8Array(4096), LOCAL_WRITE, 0)).toBe(0);
+  }
+  const unused = 1 << 20; // no region of this domain has that slot
+  const slots = Int32Array.of(native.mrSlot(mr), unused, -1, native.mrSlot(other));
+  const batch = 2;
+  const starts = native.mrDeregisterBatch(pd, slots, batch, queue);
+  expect([...starts]).toEqual([
+    NativeResult.Pending,
+    NativeResult.Gone,
+    NativeResult.Gone,
+    NativeResult.Pending,
+  ]);
+  native.mrQueueFlush(queue);
+  expect(await region.resultOf(batch)).toBe(0);
+  expect([...region.lastBatchErrors!]).toEqual([0, 0, 0, 0]);
+  expect(native.mrState(mr)).toBe(NativeMrState.Unregistered);
+  expect(native.mrState(other)).toBe(NativeMrState.Unregistered);
+  expect(kernelMrCount()).toBe(0);
+  expect(() => native.mrDeregisterBatch(pd, [0] as unknown as Int32Array, 3, queue)).toThrow(
+    TypeError,
+  );
+});
+
 test.each([
   ['a resizable ArrayBuffer', () => new ArrayBuffer(4096, { maxByteLength: 8192 })],
   ['a growable SharedArrayBuffer', () => new SharedArrayBuffer(4096, { maxByteLength: 8192 })],

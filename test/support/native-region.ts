@@ -18,10 +18,13 @@ export const LOCAL_WRITE = 1;
 
 /** One native region and the queue its deferred requests go through. */
 export interface NativeRegion {
+  readonly pd: PdHandle;
   readonly mr: MrHandle;
   readonly queue: MrQueueHandle;
   /** The errno delivered for deferred request `id` (waits for it). */
   resultOf(id: number): Promise<number>;
+  /** The entries' errnos of the last delivery that carried a batch. */
+  readonly lastBatchErrors: Int32Array | undefined;
   /** Releases the region's registration, domain and device. */
   close(): void;
 }
@@ -42,13 +45,19 @@ export function openNativeRegion(): NativeRegion {
   const mr: MrHandle = handleOrThrow(native.mrCreate(pd), 'mrCreate');
   const results = new Map<number, number>();
   let delivered: () => void = () => {};
-  const queue = native.mrQueueCreate((batch) => {
+  let lastBatchErrors: Int32Array | undefined;
+  const queue = native.mrQueueCreate((batch, batchErrors) => {
     for (let i = 0; i < batch.length; i += 2) results.set(batch[i], batch[i + 1]);
+    if (batchErrors !== undefined) lastBatchErrors = batchErrors;
     delivered();
   });
   return {
+    pd,
     mr,
     queue,
+    get lastBatchErrors() {
+      return lastBatchErrors;
+    },
     async resultOf(id) {
       while (!results.has(id)) await new Promise<void>((resolve) => (delivered = resolve));
       return results.get(id) as number;
