@@ -119,17 +119,21 @@ function resultsOf(
   const results = new Array<DeregistrationResult>(regions.length);
   for (let i = 0; i < regions.length; i++) {
     const { status } = outcomes[i];
-    results[i] = ntSuccess(status)
-      ? { region: regions[i], status, statusName: ntStatusName(status) }
-      : {
-          region: regions[i],
-          status,
-          statusName: ntStatusName(status),
-          error: errorOf(outcomes[i]),
-        };
+    const region = regions[i];
+    if (status === NtStatus.STATUS_SUCCESS) {
+      results[i] = { region, status, statusName: SUCCESS_NAME };
+    } else {
+      const statusName = ntStatusName(status);
+      results[i] = ntSuccess(status)
+        ? { region, status, statusName }
+        : { region, status, statusName, error: errorOf(outcomes[i]) };
+    }
   }
   return results;
 }
+
+// The name of nearly every entry of a batch, looked up once.
+const SUCCESS_NAME = ntStatusName(NtStatus.STATUS_SUCCESS);
 
 function runAll(callbacks: ReadonlyArray<() => void>): void {
   for (const callback of callbacks) {

@@ -280,7 +280,8 @@ export class MemoryRegion {
    * run after the batch's own completion.
    */
   [kDeregisterEnd](result: number, waiting: Array<() => void>): Outcome {
-    const outcome = this.#deregistration(result);
+    // Success, the usual case of a batch of thousands, needs no outcome of its own.
+    const outcome = result === NativeResult.Done ? SUCCESS : this.#deregistration(result);
     if (ntSuccess(outcome.status)) this.#nowDeregistered();
     this.#pending = undefined;
     this.#record.counters.pendingRequests -= 1;
