@@ -41,12 +41,19 @@ export const PER_OP_JIT_WARMUP = 2000;
 export const EVENT_LOOP = { regionBytes: 64 * MiB, regionCount: 16, rounds: 8, resolutionMs: 1 };
 
 /**
- * Concurrency test: 1,000 × 1 MiB, deregistered all at once vs one by one. `batchWarmupRounds`
- * untimed `pd.deregisterMany()` batches come first: counted time showed V8 tiering the batch path up
+ * Concurrency test: 1,000 × 1 MiB, deregistered all at once vs one by one, `rounds` times; then
+ * `batchTimedRounds` `pd.deregisterMany()` batches in a row. `batchWarmupRounds` untimed batches
+ * come first: counted time showed V8 tiering the batch path up
  * over its first five or six batches of 1,000 (the first cost 25–30 µs per region, the seventh on
  * 6.5 µs), as the per-operation test warms its paths up before timing them.
  */
-export const CONCURRENCY = { regionBytes: 1 * MiB, count: 1000, rounds: 3, batchWarmupRounds: 8 };
+export const CONCURRENCY = {
+  regionBytes: 1 * MiB,
+  count: 1000,
+  rounds: 3,
+  batchWarmupRounds: 8,
+  batchTimedRounds: 9,
+};
 
 /**
  * Spawn test: median of `samples` spawns of /bin/true with nothing registered, then with `bytes`

@@ -3,10 +3,11 @@
  *
  * Accepted: memory from {@link allocate} (page aligned, owned natively), and any `Buffer`,
  * `TypedArray`, `DataView`, `ArrayBuffer` or `SharedArrayBuffer`. While a region is registered:
- * - the memory is pinned by the region (a strong reference from the native handle), so dropping
- *   every JS reference to it frees nothing;
- * - the region also holds the bytes themselves (the `ArrayBuffer`'s backing store, or the block of
- *   {@link allocate} memory), so detaching the `ArrayBuffer` (a BYOB stream read into it,
+ * - the memory is kept by the region (a strong reference from the `MemoryRegion`), so dropping
+ *   every other JS reference to it frees nothing;
+ * - the addon holds the bytes themselves (the `ArrayBuffer`'s backing store, or the block of
+ *   {@link allocate} memory) until the registration is gone, even if the region object is
+ *   collected while registered, so detaching the `ArrayBuffer` (a BYOB stream read into it,
  *   `ArrayBuffer.prototype.transfer()`) frees nothing either: the detached buffer shows 0 bytes,
  *   the buffer that took them over shares the registered bytes, and they are freed only once the
  *   registration is gone and no JS object holds them;
