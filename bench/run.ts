@@ -108,6 +108,8 @@ async function main(part: string | undefined, single: string | undefined): Promi
 if (require.main === module) {
   main(process.argv[2], process.argv[3]).catch((error: unknown) => {
     process.stderr.write(`\nndk-verbs bench failed: ${String((error as Error)?.stack ?? error)}\n`);
-    process.exitCode = 1;
+    // Exit now: the progress bar's timer (and whatever the failed test left open) would keep the
+    // process alive, and a failed bench hung instead of failing (a missing C program did).
+    process.exit(1);
   });
 }
