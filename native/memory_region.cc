@@ -91,13 +91,16 @@ void MrCore::Destroy() {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     lock.lock();
   }
-  if (mr != nullptr) {
-    if (ibv_dereg_mr(mr) != 0) KeepForever(std::move(pinnedMemory));
-    mr = nullptr;
-  }
-  pinnedMemory.reset();
+  // Destroyed first, under the lock: nothing may start a request or read `mr` from here on. The
+  // deregistration itself runs after the unlock, since the lock is shared with other regions and
+  // rxe may take a while to let go of a region packets still refer to.
+  ibv_mr* registered = mr;
+  std::shared_ptr<void> memory = std::move(pinnedMemory);
+  mr = nullptr;
   state = MrState::kDestroyed;
-}
+  lock.unlock();
+  if (registered != nullptr && ibv_dereg_mr(registered) != 0) KeepForever(std::move(memory));
+}  // `memory`, the registered bytes, is released here: after the deregistration
 
 namespace {
 
