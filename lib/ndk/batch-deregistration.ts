@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 
-import { NativeResult, type PdHandle } from '../native';
+import { type PdHandle } from '../native';
 import { type NdkError } from '../status/ndk-error';
 import { NtStatus, ntStatusName, ntSuccess } from '../status/nt-status';
 import { deregisterBatchDeferred } from './deferred-mr-requests';
@@ -77,38 +77,21 @@ export function deregisterBatch(
     }
   }
   if (count === 0) return Promise.resolve(resultsOf(regions, outcomes));
-  const queued = queuedAt.subarray(0, count);
-  const slots = allSlots.subarray(0, count);
   return new Promise((resolve) => {
+    // What waited for a region (its close) runs after the batch's result is out.
     const waiting: Array<() => void> = [];
-    // Entries the addon did not queue end at once; the queued ones with the batch's delivery.
-    const end = (starts: Int32Array, errnos: Int32Array | undefined): void => {
-      for (let j = 0; j < queued.length; j++) {
-        const pending = starts[j] === NativeResult.Pending;
-        if (pending === (errnos === undefined)) continue;
-        const result = pending ? errnos![j] : starts[j];
-        outcomes[queued[j]] = regions[queued[j]][kDeregisterEnd](result, waiting);
-      }
-    };
-    const finish = (): void => {
-      resolve(resultsOf(regions, outcomes));
-      // What waited for a region (its close) runs after the batch's result is out.
-      const next = waiting.splice(0);
-      if (next.length > 0) process.nextTick(runAll, next);
-    };
-    let starts: Int32Array;
-    try {
-      starts = deregisterBatchDeferred(pd, slots, (errnos) => {
-        end(starts, errnos);
-        finish();
-      });
-    } catch {
-      // Only arguments of the wrong kind make the addon throw, before anything moved: a facade
-      // bug, and nothing is lost.
-      starts = new Int32Array(count).fill(NativeResult.BadArgument);
-    }
-    end(starts, undefined);
-    if (!starts.includes(NativeResult.Pending)) finish();
+    deregisterBatchDeferred(
+      pd,
+      allSlots.subarray(0, count),
+      (j, result) => {
+        outcomes[queuedAt[j]] = regions[queuedAt[j]][kDeregisterEnd](result, waiting);
+      },
+      () => {
+        resolve(resultsOf(regions, outcomes));
+        const next = waiting.splice(0);
+        if (next.length > 0) process.nextTick(runAll, next);
+      },
+    );
   });
 }
 
@@ -120,20 +103,13 @@ function resultsOf(
   for (let i = 0; i < regions.length; i++) {
     const { status } = outcomes[i];
     const region = regions[i];
-    if (status === NtStatus.STATUS_SUCCESS) {
-      results[i] = { region, status, statusName: SUCCESS_NAME };
-    } else {
-      const statusName = ntStatusName(status);
-      results[i] = ntSuccess(status)
-        ? { region, status, statusName }
-        : { region, status, statusName, error: errorOf(outcomes[i]) };
-    }
+    const statusName = ntStatusName(status);
+    results[i] = ntSuccess(status)
+      ? { region, status, statusName }
+      : { region, status, statusName, error: errorOf(outcomes[i]) };
   }
   return results;
 }
-
-// The name of nearly every entry of a batch, looked up once.
-const SUCCESS_NAME = ntStatusName(NtStatus.STATUS_SUCCESS);
 
 function runAll(callbacks: ReadonlyArray<() => void>): void {
   for (const callback of callbacks) {

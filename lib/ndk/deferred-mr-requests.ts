@@ -25,8 +25,11 @@ export interface QueuedRegion {
   readonly link: { readonly pdHandle: PdHandle };
 }
 
-/** What a batch's requester hears: one errno per entry (meaningful for the queued entries). */
-export type BatchCallback = (errnos: Int32Array) => void;
+/** A batch entry's result (0, an errno or a NativeResult), `entry` its index in the batch. */
+export type EntryCallback = (entry: number, result: number) => void;
+
+// What a queued batch hears from its delivery: one errno per entry (meaningful for queued ones).
+type BatchCallback = (errnos: Int32Array) => void;
 
 // A batch waiting for its delivery: its entries' errnos arrive in the delivery's `batchErrors`.
 interface BatchWaiter {
@@ -67,10 +70,8 @@ class MrRequests {
     return NativeResult.Pending;
   }
 
-  deregisterBatch(pd: PdHandle, slots: Int32Array, done: BatchCallback): Int32Array {
-    const starts = this.#submitBatch(pd, slots, done);
-    if (starts.includes(NativeResult.Pending)) this.#scheduleFlush();
-    return starts;
+  deregisterBatch(pd: PdHandle, slots: Int32Array, settle: EntryCallback, done: () => void): void {
+    if (this.#submitBatch(pd, slots, settle, done)) this.#scheduleFlush();
   }
 
   // Every result of the delivery reaches its callback even if one of them throws: the error is
@@ -91,11 +92,37 @@ class MrRequests {
     }
   }
 
-  #submitBatch(pd: PdHandle, slots: Int32Array, done: BatchCallback): Int32Array {
-    const id = this.#nextId();
-    const starts = native.mrDeregisterBatch(pd, slots, id, this.#queue);
-    if (starts.includes(NativeResult.Pending)) this.#waiting.set(id, { size: slots.length, done });
-    return starts;
+  // One batch (see deregisterBatchDeferred); whether any entry was queued. An argument the addon
+  // refuses (a bug in the facade) queues nothing: every entry still settles, once, and the error
+  // is rethrown on its own tick.
+  #submitBatch(pd: PdHandle, slots: Int32Array, settle: EntryCallback, done: () => void): boolean {
+    let starts: Int32Array;
+    try {
+      const id = this.#nextId();
+      starts = native.mrDeregisterBatch(pd, slots, id, this.#queue);
+      if (starts.includes(NativeResult.Pending)) {
+        this.#waiting.set(id, {
+          size: slots.length,
+          done: (errnos) => {
+            for (let j = 0; j < starts.length; j++) {
+              if (starts[j] === NativeResult.Pending) settle(j, errnos[j]);
+            }
+            done();
+          },
+        });
+      }
+    } catch (error) {
+      starts = new Int32Array(slots.length).fill(NativeResult.BadArgument);
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+    for (let j = 0; j < starts.length; j++) {
+      if (starts[j] !== NativeResult.Pending) settle(j, starts[j]);
+    }
+    const queued = starts.includes(NativeResult.Pending);
+    if (!queued) done();
+    return queued;
   }
 
   #track(id: number, result: number, done: ResultCallback): number {
@@ -139,25 +166,12 @@ class MrRequests {
     }
     for (const [pd, entries] of byDomain) {
       const slots = Int32Array.from(entries, (i) => regions[i].slot);
-      let starts: Int32Array;
-      try {
-        starts = this.#submitBatch(pd, slots, (errnos) => {
-          for (let j = 0; j < entries.length; j++) {
-            if (starts[j] === NativeResult.Pending) callSafely(callbacks[entries[j]], errnos[j]);
-          }
-        });
-      } catch (error) {
-        // An argument the addon refused (a bug in the facade): every request still completes,
-        // once. (Nothing was queued: the addon checks its arguments before any region's state
-        // moves.)
-        starts = new Int32Array(entries.length).fill(NativeResult.BadArgument);
-        process.nextTick(() => {
-          throw error;
-        });
-      }
-      for (let j = 0; j < entries.length; j++) {
-        if (starts[j] !== NativeResult.Pending) callSafely(callbacks[entries[j]], starts[j]);
-      }
+      this.#submitBatch(
+        pd,
+        slots,
+        (j, result) => callSafely(callbacks[entries[j]], result),
+        () => {},
+      );
     }
   }
 
@@ -221,14 +235,15 @@ export function deregisterDeferred(region: QueuedRegion, done: ResultCallback): 
 
 /**
  * `ibv_dereg_mr` of the regions of `pd` named by `slots`, as one job on one request thread,
- * delivered once. Returns one start per entry (`NativeResult.Pending`, or why the entry was not
- * queued); when any entry is pending, `done(errnos)` follows exactly once, in a later turn, with one
- * errno per entry. Throws (a TypeError from the addon) only for arguments of the wrong kind.
+ * delivered once. `settle(entry, result)` runs once per entry: at once for an entry the addon did
+ * not queue (why not), in a later turn, with the batch's delivery, for the others (0 or the errno);
+ * then `done()`, once every entry has settled.
  */
 export function deregisterBatchDeferred(
   pd: PdHandle,
   slots: Int32Array,
-  done: BatchCallback,
-): Int32Array {
-  return requests.deregisterBatch(pd, slots, done);
+  settle: EntryCallback,
+  done: () => void,
+): void {
+  requests.deregisterBatch(pd, slots, settle, done);
 }

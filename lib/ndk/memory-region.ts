@@ -196,7 +196,7 @@ export class MemoryRegion {
 
   /** The completion policy this region's requests follow. */
   get completionPolicy(): CompletionPolicy {
-    return this.#record.link.policy;
+    return this.#link.policy;
   }
 
   // ---- NDK-style requests: an Outcome now, and `done` later exactly when it is STATUS_PENDING ----
@@ -215,7 +215,7 @@ export class MemoryRegion {
     const target = registrationTarget(memory, length);
     if (isRefusal(target)) return target;
     const bytes = target.view.byteLength;
-    const deferred = runsDeferred(this.#record.link.policy, bytes, false);
+    const deferred = runsDeferred(this.#link.policy, bytes, false);
     if (!deferred) {
       const outcome = fromNative(
         native.mrRegister(this.#handle, target.view, access, INLINE),
@@ -249,7 +249,7 @@ export class MemoryRegion {
 
   /** @internal The protection domain the region belongs to. */
   get [kOwner](): object {
-    return this.#record.link.parent;
+    return this.#link.parent;
   }
 
   /**
@@ -258,7 +258,7 @@ export class MemoryRegion {
    * once the region is pending, as for any deferred deregistration.
    */
   [kDeregisterBegin](owner: object): Outcome | number {
-    if (this.#record.link.parent !== owner) {
+    if (this.#link.parent !== owner) {
       return refused(
         NtStatus.STATUS_INVALID_HANDLE,
         'the region belongs to another protection domain',
@@ -280,22 +280,18 @@ export class MemoryRegion {
    * run after the batch's own completion.
    */
   [kDeregisterEnd](result: number, waiting: Array<() => void>): Outcome {
-    // Success, the usual case of a batch of thousands, needs no outcome of its own.
-    const outcome = result === NativeResult.Done ? SUCCESS : this.#deregistration(result);
+    const outcome = this.#deregistration(result);
     if (ntSuccess(outcome.status)) this.#nowDeregistered();
     this.#pending = undefined;
     this.#record.counters.pendingRequests -= 1;
     if (this.#afterPending !== undefined) waiting.push(...this.#afterPending);
     this.#afterPending = undefined;
-    return this.#record.link.device.completion(outcome);
+    return this.#link.device.completion(outcome);
   }
 
   /** @internal `NdkGetLocalTokenFromMr` (`which` 0) / `NdkGetRemoteTokenFromMr` (`which` 1). */
   [kToken](which: 0 | 1): Outcome & { token?: number } {
-    const gone = this.#record.link.device.refusal(
-      this.#state === ObjectState.Open,
-      'the memory region',
-    );
+    const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the memory region');
     if (gone) return gone;
     const keys =
       this.#registered && this.#pending === undefined ? native.mrKeys(this.#handle) : null;
@@ -314,7 +310,7 @@ export class MemoryRegion {
    */
   [kRequestClose](done: () => void): Outcome {
     if (this.#state !== ObjectState.Open)
-      return this.#record.link.device.closedRefusal('the memory region');
+      return this.#link.device.closedRefusal('the memory region');
     this.#state = ObjectState.Closing;
     if (this.#pending !== undefined) {
       (this.#afterPending ??= []).push(() => {
@@ -385,15 +381,16 @@ export class MemoryRegion {
 
   // ---- internals ----
 
+  get #link(): MemoryRegionLink {
+    return this.#record.link;
+  }
+
   get #registered(): boolean {
     return this.#memory !== undefined;
   }
 
   #refuseRequest(): Outcome | undefined {
-    const gone = this.#record.link.device.refusal(
-      this.#state === ObjectState.Open,
-      'the memory region',
-    );
+    const gone = this.#link.device.refusal(this.#state === ObjectState.Open, 'the memory region');
     if (gone) return gone;
     if (this.#pending !== undefined) {
       return refused(NtStatus.STATUS_DEVICE_BUSY, `a ${this.#pending} request is pending`);
@@ -402,9 +399,7 @@ export class MemoryRegion {
   }
 
   #deregister(done: OutcomeCallback): Outcome {
-    if (
-      !runsDeferred(this.#record.link.policy, this.#record.length, this.#record.link.mayBlock())
-    ) {
+    if (!runsDeferred(this.#link.policy, this.#record.length, this.#link.mayBlock())) {
       const outcome = this.#deregistration(native.mrDeregister(this.#handle, INLINE));
       if (ntSuccess(outcome.status)) this.#nowDeregistered();
       return outcome;
@@ -421,7 +416,7 @@ export class MemoryRegion {
   // the driver chose for it: rxe says EINVAL ("mr has mw's bound"), which the errno table alone
   // would call STATUS_INVALID_PARAMETER.
   #deregistration(result: number): Outcome {
-    const outcome = this.#record.link.device.releaseOutcome(fromNative(result, 'ibv_dereg_mr'));
+    const outcome = this.#link.device.releaseOutcome(fromNative(result, 'ibv_dereg_mr'));
     if (result > 0 && this.#boundWindows > 0) {
       return {
         ...outcome,
@@ -446,7 +441,7 @@ export class MemoryRegion {
   // throws surfaces as an ordinary uncaught exception and the addon stays callable from its handler.
   #complete(completed: Outcome, done: OutcomeCallback): void {
     // The region's state follows what verbs did; the user hears of a removal.
-    const outcome = this.#record.link.device.completion(completed);
+    const outcome = this.#link.device.completion(completed);
     this.#pending = undefined;
     this.#record.counters.pendingRequests -= 1;
     const waiting = this.#afterPending;
@@ -490,15 +485,15 @@ export class MemoryRegion {
   // it when it is collected or when the environment ends.
   #nowClosed(deregistration: Outcome = SUCCESS): void {
     // Once the removed device's objects are released, its context's close frees what is left.
-    if (this.#record.link.device.released) deregistration = SUCCESS;
+    if (this.#link.device.released) deregistration = SUCCESS;
     warnIfCloseFailed(
-      `a memory region on ${this.#record.link.deviceName}`,
+      `a memory region on ${this.#link.deviceName}`,
       deregistration,
       'NDK_VERBS_CLOSE_DEREGISTER_FAILED',
     );
     this.#state = ObjectState.Closed;
     this.#record.closed = true;
-    this.#record.link.siblings.release(this.#record.ref);
+    this.#link.siblings.release(this.#record.ref);
   }
 
   #tokenOrThrow(which: 0 | 1): number {
