@@ -258,20 +258,27 @@ export class MemoryRegion {
    * once the region is pending, as for any deferred deregistration.
    */
   [kDeregisterBegin](owner: object): Outcome | number {
-    if (this.#link.parent !== owner) {
+    const record = this.#record;
+    if (record.link.parent !== owner) {
       return refused(
         NtStatus.STATUS_INVALID_HANDLE,
         'the region belongs to another protection domain',
       );
     }
-    const refusal = this.#refuseRequest();
-    if (refusal) return refusal;
+    // The same checks as any request's (#refuseRequest), but the device's own state was checked
+    // once for the whole batch by the domain, whose device this region shares: per region, only
+    // what is the region's (a batch's share of the event loop is a target).
+    if (this.#state !== ObjectState.Open)
+      return record.link.device.closedRefusal('the memory region');
+    if (this.#pending !== undefined) {
+      return refused(NtStatus.STATUS_DEVICE_BUSY, `a ${this.#pending} request is pending`);
+    }
     if (!this.#registered) {
       return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the region is not registered');
     }
     this.#pending = 'deregister';
-    this.#record.counters.pendingRequests += 1;
-    return this.#record.slot;
+    record.counters.pendingRequests += 1;
+    return record.slot;
   }
 
   /**
