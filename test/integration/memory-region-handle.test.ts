@@ -41,7 +41,7 @@ beforeAll(() => {
   const cqHandle = native.cqCreate(region.device, 4, () => undefined, 1);
   if (typeof cqHandle === 'number') throw new Error(`cqCreate failed: ${cqHandle}`);
   cq = cqHandle;
-  const qpHandle = native.qpCreate(region.pd, cq, cq, 4, 4, 7, 7, 14);
+  const qpHandle = native.qpCreate(region.pd, cq, cq, 4, 4, 6, 7, 14);
   if (typeof qpHandle === 'number') throw new Error(`qpCreate failed: ${qpHandle}`);
   qp = qpHandle;
   const mwHandle = native.mwAlloc(region.pd);
