@@ -257,7 +257,10 @@ export class MemoryRegion {
     return this.#deregister(done);
   }
 
-  /** @internal The region's native handle. */
+  /**
+   * @internal The region's native handle: released once the region is closed (or, when a failed
+   * deregistration kept its registration, once it is collected), the addon refusing it from then on.
+   */
   get [kHandle](): MrHandle {
     return this.#handle;
   }
