@@ -17,6 +17,7 @@
         "native/gid_table.cc",
         "native/protection_domain.cc",
         "native/memory_region.cc",
+        "native/mr_registry.cc",
         "native/mr_request_queue.cc",
         "native/memory_window.cc",
         "native/completion_queue.cc",

@@ -1,7 +1,8 @@
 /**
  * The native addon's surface, declared once. Only this module loads the addon; everything else in
- * the package goes through {@link native}. Handles are opaque, type-tagged externals: passing one
- * kind where another is expected makes the addon throw a TypeError (the facade never does).
+ * the package goes through {@link native}. Handles are opaque, type-tagged externals, but for memory
+ * regions, which are numbers (see {@link MrHandle}): passing one kind where another is expected, or
+ * a number that names no live region, makes the addon throw a TypeError (the facade never does).
  *
  * @packageDocumentation
  */
@@ -28,8 +29,13 @@ declare const mrBrand: unique symbol;
 export type DeviceHandle = { readonly [deviceBrand]: true };
 /** A protection domain (`ibv_alloc_pd`). */
 export type PdHandle = { readonly [pdBrand]: true };
-/** A memory region object; registered or not. */
-export type MrHandle = { readonly [mrBrand]: true };
+/**
+ * A memory region object, registered or not: a plain number (no V8 object per region, since memory
+ * per region is a target), its id in the addon's per-environment registry. It names the region
+ * from `mrCreate` until `mrRelease`; after that the addon refuses it, even once a new region took
+ * its place.
+ */
+export type MrHandle = number & { readonly [mrBrand]: true };
 declare const cqBrand: unique symbol;
 declare const qpBrand: unique symbol;
 /** A completion queue with its completion channel and waiter thread. */
@@ -91,6 +97,11 @@ export const NativeMrState = {
   Destroyed: 4,
 } as const;
 
+/** Whether `mrCreate`'s result is a region's handle rather than a {@link NativeResult}. */
+export function isMrHandle(result: number): result is MrHandle {
+  return result >= 0;
+}
+
 /** The functions the addon exports. Results are 0, an errno (> 0) or a {@link NativeResult}. */
 export interface NativeAddon {
   deviceList(): NativeDeviceInfo[];
@@ -101,7 +112,18 @@ export interface NativeAddon {
   forkSupport(): 'disabled' | 'enabled' | 'unneeded';
   pdAlloc(device: DeviceHandle): PdHandle | number;
   pdDealloc(pd: PdHandle): number;
-  mrCreate(pd: PdHandle): MrHandle | number;
+  /**
+   * An {@link MrHandle} (≥ 0, see {@link isMrHandle}) or a negative {@link NativeResult}
+   * (`Gone` once the domain is deallocated). Out of native memory it throws an Error with code
+   * `ENOMEM` (a positive errno would read as a handle).
+   */
+  mrCreate(pd: PdHandle): number;
+  /**
+   * Lets go of the region: `mr` names nothing from now on, and the region's native state goes once
+   * no request holds it (a registration still in place is deregistered then). Releasing a released
+   * handle does nothing.
+   */
+  mrRelease(mr: MrHandle): void;
   /**
    * A queue for deferred registrations and deregistrations, run on native threads of its own; their
    * results arrive as `dispatch(results, batchErrors)`, `results` holding `[requestId, errno, …]`, in

@@ -15,6 +15,7 @@
 #include "util/backing_store_pin.h"
 #include "util/export_function.h"
 #include "util/fork_exclusion.h"
+#include "util/make_core.h"
 #include "util/result_codes.h"
 #include "util/weak_list.h"
 
@@ -157,15 +158,31 @@ int PrepareDeferred(MrRequestQueue* requests) {
   return requests == nullptr ? 0 : requests->Reserve();
 }
 
-// (pd) → handle | NativeResult
+// The core `value` names (an id from mrCreate), or a TypeError.
+const std::shared_ptr<MrCore>& CoreOf(const Napi::Value& value) {
+  return AddonData::Of(value.Env())->mrs.Find(value);
+}
+
+// (pd) → id (≥ 0) | NativeResult (< 0). Running out of memory throws (OnNativeFailure::kThrow):
+// ENOMEM would be a number like an id.
 Napi::Value CreateMr(const Napi::CallbackInfo& info) {
   auto& pd = UnwrapHandle<PdBox>(info[0])->core;
   Napi::Env env = info.Env();
   if (pd->pd == nullptr) return Napi::Number::New(env, kGone);
-  auto core = std::make_shared<MrCore>();
+  auto core = MakeCore<MrCore>();
   core->pd = pd;
   core->slot = pd->mrs.Add(core);
-  return NewHandle(env, new MrBox{{core}});
+  // If this throws, the core goes with nothing registered, its slot in `pd` left to reuse.
+  return Napi::Number::New(env, AddonData::Of(env)->mrs.Add(std::move(core)));
+}
+
+// (mr) → undefined: the region's id names nothing any more, and its core goes once no request
+// holds it (~MrCore deregisters a registration still in place). Releasing twice does nothing.
+Napi::Value ReleaseMr(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "expected a memory region handle");
+  AddonData::Of(env)->mrs.Release(info[0].As<Napi::Number>().DoubleValue());
+  return env.Undefined();
 }
 
 // (dispatch) → queue handle: the results of requests deferred through it are delivered as
@@ -191,7 +208,7 @@ Napi::Value FlushMrRequests(const Napi::CallbackInfo& info) {
 // that id.
 Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MrBox* box = UnwrapHandle<MrBox>(info[0]);
+  const std::shared_ptr<MrCore>& core = CoreOf(info[0]);
   // One Node-API call for the type, the length and the data (each wrapper accessor would make its
   // own); it fails for anything that is not a typed array.
   napi_typedarray_type type;
@@ -208,7 +225,7 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
                (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
   // Windows bind only over regions registered for it; a region peers may reach may get windows.
   if ((access & (IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE)) != 0 &&
-      box->core->pd->device->supportsMemoryWindows) {
+      core->pd->device->supportsMemoryWindows) {
     access |= IBV_ACCESS_MW_BIND;
   }
   uint32_t requestId = RequestId(info, 3);
@@ -222,43 +239,43 @@ Napi::Value MrRegister(const Napi::CallbackInfo& info) {
   if (bytes.owner == nullptr) return Napi::Number::New(env, kBadArgument);
   int reserved = PrepareDeferred(requests);
   if (reserved != 0) return Napi::Number::New(env, reserved);
-  int begin = BeginRequest(*box->core, MrState::kUnregistered, MrState::kRegistering);
+  int begin = BeginRequest(*core, MrState::kUnregistered, MrState::kRegistering);
   if (begin != kDone) return Napi::Number::New(env, begin);
 
   if (requestId != 0) {
-    if (!requests->Submit({requestId, MrRequestQueue::Kind::kRegister, box->core, addr, length,
-                           access, std::move(bytes.owner), bytes.needsForkExclusion})) {
-      box->core->AbandonRequest(MrState::kUnregistered);
+    if (!requests->Submit({requestId, MrRequestQueue::Kind::kRegister, core, addr, length, access,
+                           std::move(bytes.owner), bytes.needsForkExclusion})) {
+      core->AbandonRequest(MrState::kUnregistered);
       return Napi::Number::New(env, ENOMEM);
     }
     return Napi::Number::New(env, kPending);
   }
-  int err = box->core->RunRegister(addr, length, access, std::move(bytes.owner),
-                                   bytes.needsForkExclusion);
+  int err =
+      core->RunRegister(addr, length, access, std::move(bytes.owner), bytes.needsForkExclusion);
   return Napi::Number::New(env, err);
 }
 
 // (mr, requestId, queue?) → 0 | errno | NativeResult, as MrRegister
 Napi::Value MrDeregister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MrBox* box = UnwrapHandle<MrBox>(info[0]);
+  const std::shared_ptr<MrCore>& core = CoreOf(info[0]);
   uint32_t requestId = RequestId(info, 1);
 
   MrRequestQueue* requests =
       requestId != 0 ? UnwrapHandle<MrQueueBox>(info[2])->queue.get() : nullptr;
   int reserved = PrepareDeferred(requests);
   if (reserved != 0) return Napi::Number::New(env, reserved);
-  int begin = BeginRequest(*box->core, MrState::kRegistered, MrState::kDeregistering);
+  int begin = BeginRequest(*core, MrState::kRegistered, MrState::kDeregistering);
   if (begin != kDone) return Napi::Number::New(env, begin);
 
   if (requestId != 0) {
-    if (!requests->Submit({requestId, MrRequestQueue::Kind::kDeregister, box->core})) {
-      box->core->AbandonRequest(MrState::kRegistered);
+    if (!requests->Submit({requestId, MrRequestQueue::Kind::kDeregister, core})) {
+      core->AbandonRequest(MrState::kRegistered);
       return Napi::Number::New(env, ENOMEM);
     }
     return Napi::Number::New(env, kPending);
   }
-  return Napi::Number::New(env, box->core->RunDeregister());
+  return Napi::Number::New(env, core->RunDeregister());
 }
 
 // (pd, slots: Int32Array, requestId, queue) → Int32Array, one start per entry: kPending for each
@@ -324,13 +341,13 @@ Napi::Value MrDeregisterBatch(const Napi::CallbackInfo& info) {
 
 // (mr) → the region's slot in its protection domain, for mrDeregisterBatch
 Napi::Value MrSlot(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), UnwrapHandle<MrBox>(info[0])->core->slot);
+  return Napi::Number::New(info.Env(), CoreOf(info[0])->slot);
 }
 
 // (mr) → [lkey, rkey] while a verbs registration exists, else null
 Napi::Value MrKeys(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
+  MrCore& core = *CoreOf(info[0]);
   std::lock_guard<std::mutex> lock(core.Mutex());
   // Only while registered: a deregistration in flight frees the ibv_mr on a request thread before
   // it takes the lock to clear `mr`.
@@ -345,7 +362,7 @@ Napi::Value MrKeys(const Napi::CallbackInfo& info) {
 // remote address a peer puts in its RDMA requests.
 Napi::Value MrAddress(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
+  MrCore& core = *CoreOf(info[0]);
   std::lock_guard<std::mutex> lock(core.Mutex());
   if (core.mr == nullptr || core.state != MrState::kRegistered) return env.Null();  // as MrKeys
   return Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(core.mr->addr)));
@@ -357,11 +374,17 @@ Napi::Value FailNextMrSubmit(const Napi::CallbackInfo& info) {
   FailNextMrSubmitForTest();
   return info.Env().Undefined();
 }
+
+// () → the number of region ids not yet released in this environment (test builds).
+Napi::Value LiveMrCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(AddonData::Of(info.Env())->mrs.LiveCount()));
+}
 #endif
 
 // (mr) → MrState
 Napi::Value MrStateOf(const Napi::CallbackInfo& info) {
-  MrCore& core = *UnwrapHandle<MrBox>(info[0])->core;
+  MrCore& core = *CoreOf(info[0]);
   std::lock_guard<std::mutex> lock(core.Mutex());
   return Napi::Number::New(info.Env(), static_cast<int>(core.state));
 }
@@ -369,7 +392,8 @@ Napi::Value MrStateOf(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitMemoryRegion(Napi::Env env, Napi::Object exports) {
-  ExportFunction<CreateMr>(env, exports, "mrCreate");
+  ExportFunction<CreateMr, OnNativeFailure::kThrow>(env, exports, "mrCreate");
+  ExportFunction<ReleaseMr, OnNativeFailure::kThrow>(env, exports, "mrRelease");
   ExportFunction<CreateMrRequestQueue, OnNativeFailure::kThrow>(env, exports, "mrQueueCreate");
   ExportFunction<FlushMrRequests>(env, exports, "mrQueueFlush");
   ExportFunction<MrRegister>(env, exports, "mrRegister");
@@ -381,6 +405,7 @@ void InitMemoryRegion(Napi::Env env, Napi::Object exports) {
   ExportFunction<MrStateOf, OnNativeFailure::kThrow>(env, exports, "mrState");
 #ifdef NDK_VERBS_TEST_HOOKS
   ExportFunction<FailNextMrSubmit>(env, exports, "testFailNextMrSubmit");
+  ExportFunction<LiveMrCount, OnNativeFailure::kThrow>(env, exports, "testLiveMrCount");
 #endif
 }
 

@@ -11,7 +11,6 @@
 #include <mutex>
 
 #include "protection_domain.h"
-#include "util/tagged_handle.h"
 
 namespace ndkv {
 
@@ -62,11 +61,12 @@ struct MrCore {
   void Destroy();
 };
 
-struct MrBox : CoreBox<MrCore, HandleKind::kMemoryRegion> {};
+// A region reaches JavaScript as a number, its id in the environment's MrRegistry (mr_registry.h),
+// rather than as a tagged handle.
 
-// Exports mrCreate, mrQueueCreate, mrQueueFlush, mrRegister, mrDeregister, mrDeregisterBatch,
-// mrSlot, mrKeys, mrAddress and mrState (and, in a build with NDK_VERBS_TEST_HOOKS,
-// testFailNextMrSubmit).
+// Exports mrCreate, mrRelease, mrQueueCreate, mrQueueFlush, mrRegister, mrDeregister,
+// mrDeregisterBatch, mrSlot, mrKeys, mrAddress and mrState (and, in a build with
+// NDK_VERBS_TEST_HOOKS, testFailNextMrSubmit and testLiveMrCount).
 void InitMemoryRegion(Napi::Env env, Napi::Object exports);
 
 }  // namespace ndkv

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <mutex>
 
+#include "addon_data.h"
 #include "memory_region.h"
 #include "memory_window.h"
 #include "queue_pair.h"
@@ -36,7 +37,7 @@ bool ReadUint(const Napi::Value& value, double limit, uint64_t* out) {
 int ReadLocal(const Napi::CallbackInfo& info, size_t first, uint64_t* wrId, LocalSlice* slice) {
   uint64_t length = 0;
   if (!ReadUint(info[first], 9007199254740991.0, wrId)) return kBadArgument;
-  slice->mr = UnwrapHandle<MrBox>(info[first + 1])->core;
+  slice->mr = AddonData::Of(info.Env())->mrs.Find(info[first + 1]);
   if (!ReadUint(info[first + 2], 9007199254740991.0, &slice->offset)) return kBadArgument;
   if (!ReadUint(info[first + 3], 2147483648.0, &length)) return kBadArgument;  // verbs max 2^31
   slice->length = static_cast<uint32_t>(length);

@@ -86,10 +86,12 @@ const INLINE = 0;
 // the domain's regions rather than copies of its fields.
 class RegionRecord implements CollectedRelease {
   length = 0;
-  // Set by the region's close: a closed region needs nothing when it is collected (its registration,
-  // if a failed deregistration left one, stays with its native handle). A flag rather than an
-  // unregister token, which would cost the registry an entry per region.
-  closed = false;
+  // Set by the region's close: 'released' when the close released the native handle too (nothing
+  // is left for the collection to do: the handle, released, may already name another region),
+  // 'kept' when a failed deregistration left the registration in place (the collection releases the
+  // handle, and the addon then deregisters). A field rather than an unregister token, which would
+  // cost the finalization registry an entry per region.
+  closed: 'released' | 'kept' | undefined = undefined;
   // The region's slot in its protection domain, how a batch names it.
   readonly slot: number;
   constructor(
@@ -104,19 +106,32 @@ class RegionRecord implements CollectedRelease {
     return this.link.device.counters;
   }
 
+  // The region was collected. Every branch ends with the native handle released, exactly once.
   release(): void {
-    if (this.closed) return;
+    if (this.closed !== undefined) {
+      if (this.closed === 'kept') native.mrRelease(this.handle);
+      return;
+    }
     const { siblings } = this.link;
     const state = native.mrState(this.handle);
     if (state !== NativeMrState.Registered) {
       siblings.release(this.ref);
+      native.mrRelease(this.handle);
       return;
     }
     warnCollected(`A registered memory region (${this.length} bytes on ${this.link.deviceName})`);
     forgetRegistration(this);
-    // Deferred: a collection must not block the event loop on a slow deregistration.
-    const result = deregisterDeferred(this, () => siblings.release(this.ref));
-    if (result !== NativeResult.Pending) siblings.release(this.ref);
+    // Deferred: a collection must not block the event loop on a slow deregistration. The handle
+    // is released once the deregistration is done: it reaches the addon only on the next tick
+    // (deregisterDeferred), so released now it would name nothing by then, and the region would be
+    // deregistered on this thread, by ~MrCore.
+    const result = deregisterDeferred(this, () => this.#collected());
+    if (result !== NativeResult.Pending) this.#collected();
+  }
+
+  #collected(): void {
+    this.link.siblings.release(this.ref);
+    native.mrRelease(this.handle);
   }
 }
 
@@ -242,7 +257,10 @@ export class MemoryRegion {
     return this.#deregister(done);
   }
 
-  /** @internal The region's native handle. */
+  /**
+   * @internal The region's native handle: released once the region is closed (or, when a failed
+   * deregistration kept its registration, once it is collected), the addon refusing it from then on.
+   */
   get [kHandle](): MrHandle {
     return this.#handle;
   }
@@ -488,19 +506,26 @@ export class MemoryRegion {
   }
 
   // Close never fails. A deregistration that failed on the way (memory windows still bound, a
-  // device error) is reported as a warning; the native handle keeps the registration and releases
-  // it when it is collected or when the environment ends.
+  // device error) is reported as a warning; the native handle keeps the registration and is
+  // released when the region is collected (the addon deregisters then) or when the environment
+  // ends. Otherwise the handle is released now: nothing native is left for a closed region.
   #nowClosed(deregistration: Outcome = SUCCESS): void {
     // Once the removed device's objects are released, its context's close frees what is left.
-    if (this.#link.device.released) deregistration = SUCCESS;
+    const released = this.#link.device.released;
+    if (released) deregistration = SUCCESS;
     warnIfCloseFailed(
       `a memory region on ${this.#link.deviceName}`,
       deregistration,
       'NDK_VERBS_CLOSE_DEREGISTER_FAILED',
     );
     this.#state = ObjectState.Closed;
-    this.#record.closed = true;
     this.#link.siblings.release(this.#record.ref);
+    if (this.#registered && !released) {
+      this.#record.closed = 'kept';
+      return;
+    }
+    this.#record.closed = 'released';
+    native.mrRelease(this.#handle);
   }
 
   #tokenOrThrow(which: 0 | 1): number {

@@ -6,6 +6,8 @@
  * @packageDocumentation
  */
 
+import { constants } from 'node:os';
+
 import { NativeResult } from '../native';
 import { ntStatusFromErrno } from '../status/errno-status';
 import { NdkError } from '../status/ndk-error';
@@ -50,6 +52,16 @@ export function fromNative(result: number, syscall: string, destroy = false): Ou
     default:
       return { status: ntStatusFromErrno(result, { destroy }), errno: result, syscall };
   }
+}
+
+/**
+ * The outcome of an addon function that throws when it runs out of native memory (its results
+ * leave no number for ENOMEM): `STATUS_INSUFFICIENT_RESOURCES` for that error; anything else (a
+ * facade bug) is thrown again.
+ */
+export function fromNativeFailure(error: unknown, syscall: string): Outcome {
+  if ((error as { code?: unknown } | null)?.code !== 'ENOMEM') throw error;
+  return fromNative(constants.errno.ENOMEM, syscall);
 }
 
 /** The {@link NdkError} for a failed outcome. */

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import { native, type PdHandle } from '../native';
+import { isMrHandle, native, type PdHandle } from '../native';
 import { NtStatus } from '../status/nt-status';
 import { batchEntries, deregisterBatch, type DeregistrationResult } from './batch-deregistration';
 import { type CompletionPolicy, isCompletionPolicy } from './completion-policy';
@@ -36,6 +36,7 @@ import { MemoryWindow } from './memory-window';
 import {
   errorOf,
   fromNative,
+  fromNativeFailure,
   isRefusal,
   optionsRefusal,
   type Outcome,
@@ -116,8 +117,13 @@ export class ProtectionDomain {
         "completionPolicy must be 'inline', 'deferred' or 'auto'",
       );
     }
-    const handle = native.mrCreate(this.#handle);
-    if (typeof handle === 'number') return fromNative(handle, 'createMr');
+    let handle: number;
+    try {
+      handle = native.mrCreate(this.#handle);
+    } catch (error) {
+      return fromNativeFailure(error, 'createMr');
+    }
+    if (!isMrHandle(handle)) return fromNative(handle, 'createMr');
     const mr = MemoryRegion[kCreate](handle, this.#regionLink(completionPolicy));
     return { ...SUCCESS, mr };
   }

@@ -1,6 +1,8 @@
-// Opaque, type-tagged handles. Every verbs object reaches JavaScript as a Napi::External tagged
-// with its type, so a device handle passed where a memory region is expected is refused with a
-// TypeError instead of being reinterpreted (napi_unwrap alone cannot tell wrapped types apart).
+// Opaque, type-tagged handles. Every verbs object but a memory region (a number, see
+// mr_registry.h: a region is the one object a service holds by the hundred thousand) reaches
+// JavaScript as a Napi::External tagged with its type, so a device handle passed where a queue pair
+// is expected is refused with a TypeError instead of being reinterpreted (napi_unwrap alone
+// cannot tell wrapped types apart).
 #pragma once
 #include <napi.h>
 
@@ -16,11 +18,10 @@ namespace ndkv {
 enum class HandleKind : uint64_t {
   kDevice = 1,
   kProtectionDomain = 2,
-  kMemoryRegion = 3,
-  kCompletionQueue = 4,
-  kQueuePair = 5,
-  kMemoryWindow = 6,
-  kMrRequestQueue = 7,
+  kCompletionQueue = 3,
+  kQueuePair = 4,
+  kMemoryWindow = 5,
+  kMrRequestQueue = 6,
 };
 
 constexpr napi_type_tag TypeTagOf(HandleKind kind) {
@@ -34,8 +35,6 @@ constexpr const char* HandleKindName(HandleKind kind) {
       return "device";
     case HandleKind::kProtectionDomain:
       return "protection domain";
-    case HandleKind::kMemoryRegion:
-      return "memory region";
     case HandleKind::kCompletionQueue:
       return "completion queue";
     case HandleKind::kQueuePair:

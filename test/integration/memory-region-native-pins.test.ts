@@ -9,6 +9,7 @@ import { NativeMrState, NativeResult, native } from '../../lib/native';
 import { collectUntil } from '../support/gc';
 import { kernelMrCount } from '../support/kernel';
 import {
+  createNativeMr,
   LOCAL_WRITE,
   type NativeRegion,
   openNativeRegion,
@@ -63,8 +64,7 @@ test('the addon holds the registered bytes, not the JavaScript object over them'
 
 test('a batch names regions by slot, and a slot naming no live region is refused alone', async () => {
   const { pd, mr, queue } = region;
-  const other = native.mrCreate(pd);
-  if (typeof other === 'number') throw new Error(`mrCreate: ${other}`);
+  const other = createNativeMr(pd);
   expect(native.mrSlot(other)).not.toBe(native.mrSlot(mr));
   for (const handle of [mr, other]) {
     expect(native.mrRegister(handle, new Uint8Array(4096), LOCAL_WRITE, 0)).toBe(0);
@@ -85,6 +85,7 @@ test('a batch names regions by slot, and a slot naming no live region is refused
   expect(native.mrState(mr)).toBe(NativeMrState.Unregistered);
   expect(native.mrState(other)).toBe(NativeMrState.Unregistered);
   expect(kernelMrCount()).toBe(0);
+  native.mrRelease(other);
   // (By message: the addon's TypeError comes from another realm than the test's.)
   expect(() => native.mrDeregisterBatch(pd, [0] as unknown as Int32Array, 3, queue)).toThrow(
     'slots must be an Int32Array',

@@ -19,6 +19,8 @@ import {
   NtStatus,
   ObjectState,
 } from '../../lib';
+import { NativeMrState, native } from '../../lib/native';
+import { kHandle } from '../../lib/ndk/internal';
 import {
   closePeers,
   connectedPair,
@@ -27,7 +29,7 @@ import {
   remoteBuffer,
   type Side,
 } from '../support/peers';
-import { waitFor } from '../support/gc';
+import { collectUntil, waitFor } from '../support/gc';
 import { kernelObjects } from '../support/kernel';
 
 const WINDOW = { offset: 4096, length: 4096 };
@@ -109,6 +111,39 @@ it('deregistering a region with a bound window is STATUS_DEVICE_BUSY; the region
   await window.close();
   expect(window.state).toBe(ObjectState.Closed);
   await region.deregister();
+  memory.fill(0);
+  expect(await writeFromPeer(pair, 0, token)).toBe(NtStatus.STATUS_ACCESS_VIOLATION);
+  expect(memory.every((b) => b === 0)).toBe(true);
+});
+
+it('a region closed with a window bound keeps its registration until it is collected', async () => {
+  const pair = await connectedPair(local, remote);
+  await bindWindow(pair);
+  const token = region.remoteToken;
+  const handle = region[kHandle];
+  const warning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+  try {
+    await region.close();
+    const codes = warning.mock.calls.map(([, options]) => (options as { code?: string }).code);
+    expect(codes).toEqual(['NDK_VERBS_CLOSE_DEREGISTER_FAILED']);
+  } finally {
+    warning.mockRestore();
+  }
+  // Closed, but its handle (and with it the registration) stays until the region is collected.
+  expect(native.mrState(handle)).toBe(NativeMrState.Registered);
+  await window.close(); // unbound: verbs can deregister now
+  region = undefined as unknown as MemoryRegion; // nothing refers to the closed region any more
+  const released = () => {
+    try {
+      native.mrState(handle);
+      return false;
+    } catch (error) {
+      if ((error as Error).message !== 'expected a memory region handle') throw error;
+      return true;
+    }
+  };
+  expect(await collectUntil(released)).toBe(true);
+  // Deregistered by the addon once released: the region's token is refused, the memory untouched.
   memory.fill(0);
   expect(await writeFromPeer(pair, 0, token)).toBe(NtStatus.STATUS_ACCESS_VIOLATION);
   expect(memory.every((b) => b === 0)).toBe(true);

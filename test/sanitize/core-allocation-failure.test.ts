@@ -2,11 +2,21 @@
  * Out of memory right after the verbs call: each Create/Alloc/Open makes the native core that owns
  * its verbs object before making the object, so a std::bad_alloc at that point (forced by a hook
  * that exists only in a test build) leaves nothing behind in the kernel or the process. Before the
- * cores were made first, the PD, QP, window, device context and mapping of each case leaked. Runs
+ * cores were made first, the PD, QP, window, device context and mapping of each case leaked. A
+ * region (no kernel object until it registers) is refused the same way: its handle is a number, so
+ * the addon throws rather than answering ENOMEM, and the facade turns that into the status. Runs
  * only under `npm run test:sanitize`, whose addon has the hooks.
  */
 
-import { allocate, NtStatus, openAdapter, pageSize } from '../../lib';
+import {
+  allocate,
+  type MemoryRegion,
+  NdkCreateMr,
+  type NdkOut,
+  NtStatus,
+  openAdapter,
+  pageSize,
+} from '../../lib';
 import { native } from '../../lib/native';
 import { useDomainFixture } from '../support/domain-fixture';
 import { openFdTargets } from '../support/fds';
@@ -54,6 +64,22 @@ test('a memory window whose core cannot be allocated is refused, and its PD stil
   await expectNdkError(pd.createMw(), outOfMemory);
   await pd.close();
   expect(kernelLeftovers().pd).toBe(1); // the fixture's own
+});
+
+test('a memory region whose core cannot be allocated is refused, and the NDK call does not throw', async () => {
+  failNextCoreAllocation();
+  await expectNdkError(fixture.pd.createMr(), outOfMemory);
+  const out: NdkOut<MemoryRegion> = {};
+  failNextCoreAllocation();
+  expect(NdkCreateMr(fixture.pd, false, () => {}, undefined, out)).toBe(
+    NtStatus.STATUS_INSUFFICIENT_RESOURCES,
+  );
+  expect(out.value).toBeUndefined();
+  // The next one is made as usual.
+  const mr = await fixture.pd.createMr();
+  await mr.register(new Uint8Array(4096));
+  await mr.close();
+  expect(kernelLeftovers()).toEqual(expect.objectContaining({ mr: 0 }));
 });
 
 test('an adapter whose core cannot be allocated is refused and keeps no device file open', async () => {

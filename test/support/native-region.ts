@@ -6,6 +6,7 @@
 
 import {
   type DeviceHandle,
+  isMrHandle,
   type MrHandle,
   type MrQueueHandle,
   type PdHandle,
@@ -18,6 +19,7 @@ export const LOCAL_WRITE = 1;
 
 /** One native region and the queue its deferred requests go through. */
 export interface NativeRegion {
+  readonly device: DeviceHandle;
   readonly pd: PdHandle;
   readonly mr: MrHandle;
   readonly queue: MrQueueHandle;
@@ -25,13 +27,20 @@ export interface NativeRegion {
   resultOf(id: number): Promise<number>;
   /** The entries' errnos of the last delivery that carried a batch. */
   readonly lastBatchErrors: Int32Array | undefined;
-  /** Releases the region's registration, domain and device. */
+  /** Releases the region (its registration and handle), domain and device. */
   close(): void;
 }
 
 function handleOrThrow<T>(result: T | number, what: string): T {
   if (typeof result === 'number') throw new Error(`${what} failed: ${result}`);
   return result;
+}
+
+/** A new region of `pd` (release it with `native.mrRelease`). */
+export function createNativeMr(pd: PdHandle): MrHandle {
+  const created = native.mrCreate(pd);
+  if (!isMrHandle(created)) throw new Error(`mrCreate failed: ${created}`);
+  return created;
 }
 
 /** Opens the first required device and creates one unregistered region on it. */
@@ -42,7 +51,7 @@ export function openNativeRegion(): NativeRegion {
     'deviceOpen',
   );
   const pd: PdHandle = handleOrThrow(native.pdAlloc(deviceHandle), 'pdAlloc');
-  const mr: MrHandle = handleOrThrow(native.mrCreate(pd), 'mrCreate');
+  const mr = createNativeMr(pd);
   const results = new Map<number, number>();
   let delivered: () => void = () => {};
   let lastBatchErrors: Int32Array | undefined;
@@ -52,6 +61,7 @@ export function openNativeRegion(): NativeRegion {
     delivered();
   });
   return {
+    device: deviceHandle,
     pd,
     mr,
     queue,
@@ -64,6 +74,7 @@ export function openNativeRegion(): NativeRegion {
     },
     close() {
       native.mrDeregister(mr, 0);
+      native.mrRelease(mr);
       expect(native.pdDealloc(pd)).toBe(0);
       expect(native.deviceClose(deviceHandle)).toBe(0);
     },

@@ -21,7 +21,8 @@ const { STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } = NtStatus;
 /**
  * Creates a memory region (initialized, not registered) into `out.value`.
  * @returns `STATUS_SUCCESS`; `STATUS_NOT_SUPPORTED` for `fastRegister` true;
- *   `STATUS_INVALID_HANDLE`; `STATUS_INVALID_PARAMETER`.
+ *   `STATUS_INVALID_HANDLE`; `STATUS_INVALID_PARAMETER`; `STATUS_INSUFFICIENT_RESOURCES` when the
+ *   addon runs out of memory.
  */
 export function NdkCreateMr(
   pd: ProtectionDomain,
