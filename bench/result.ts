@@ -183,6 +183,13 @@ export interface ScaleRow {
   /** Growth of the V8 heap in use since before the first region, per held region (bytes). */
   readonly heapBytesPerRegion: number;
   /**
+   * Growth of what V8's young generation has committed since before the first region, in all
+   * (bytes; part of the RSS growth). Empty after the GC the figures follow, it is sized by the
+   * allocation rate, not by what the process holds: not memory per region. Absent in results of
+   * builds measured before it was recorded.
+   */
+  readonly youngGenerationBytes?: number;
+  /**
    * The same RSS growth per region for the C program holding as many 4 KiB regions laid out the
    * same way: what libibverbs and malloc take per `ibv_reg_mr`. ndk-verbs' own part is the
    * difference.
@@ -265,4 +272,16 @@ export interface BenchResult {
   readonly wall: WallPart;
   /** Wall time of the whole `npm run bench`, VM boots included; set by the report. */
   wallS?: number;
+}
+
+/**
+ * ndk-verbs' own memory per held region: its RSS growth per region, less V8's young generation
+ * (a fixed cost, see {@link ScaleRow.youngGenerationBytes}) and less the C program's RSS per region
+ * (what libibverbs and malloc take per `ibv_reg_mr`). Undefined without a C figure.
+ */
+export function ownBytesPerRegion(row: ScaleRow): number | undefined {
+  if (row.cRssBytesPerRegion === undefined) return undefined;
+  return (
+    row.rssBytesPerRegion - (row.youngGenerationBytes ?? 0) / row.held - row.cRssBytesPerRegion
+  );
 }

@@ -12,6 +12,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 import { type MemoryRegion, type ProtectionDomain } from '../lib';
 import { cMemory } from './c-baseline';
@@ -32,13 +33,25 @@ export const SCALE_UNITS = SCALE.levels.length * 2;
 interface Memory {
   rss: number;
   heap: number;
+  young: number;
 }
 
-function memoryNow(): Memory {
+// Memory after a full GC, taken in a later job than the regions' creation: V8 keeps the target of
+// every WeakRef made in a job (each region makes one) in a strong set until the job ends, and that
+// set is not the regions' memory. `young` is what V8's young generation has committed: empty after
+// a full GC, sized by how fast the program allocated (up to tens of MiB, whatever it holds), so
+// not memory per region; reported apart from the per-region figure.
+async function memoryNow(): Promise<Memory> {
+  await new Promise((resolve) => setImmediate(resolve));
   collectGarbage();
   const usage = process.memoryUsage();
-  return { rss: usage.rss, heap: usage.heapUsed };
+  const young = getHeapSpaceStatistics()
+    .filter((space) => YOUNG_SPACES.has(space.space_name))
+    .reduce((sum, space) => sum + space.physical_space_size, 0);
+  return { rss: usage.rss, heap: usage.heapUsed, young };
 }
+
+const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space']);
 
 /** Runs the test on `pd`; every region it registers is deregistered and closed before it returns. */
 export async function measureScale(pd: ProtectionDomain, progress: Progress): Promise<ScaleResult> {
@@ -53,7 +66,7 @@ export async function measureScale(pd: ProtectionDomain, progress: Progress): Pr
   const deferredMr = createMr(pd, 'deferred');
   await deferredPairs(deferredMr, probe, bytes, 5); // warm both paths before the baseline
   inlinePairs(inlineMr, probe, bytes, 5);
-  const base = memoryNow();
+  const base = await memoryNow();
 
   const held: MemoryRegion[] = [];
   const rows: ScaleRow[] = [];
@@ -65,7 +78,7 @@ export async function measureScale(pd: ProtectionDomain, progress: Progress): Pr
     const registering = performance.now();
     for (let i = from; i < level; i++) registerInline(held[i], views[i], bytes);
     const done = performance.now();
-    const memory = memoryNow();
+    const memory = await memoryNow();
     progress.advance();
     progress.task(`scale: register + deregister pairs with ${level} regions held`);
     const row: ScaleRow = {
@@ -78,6 +91,7 @@ export async function measureScale(pd: ProtectionDomain, progress: Progress): Pr
       deferred: summarize(await deferredPairs(deferredMr, probe, bytes, dPairs)),
       rssBytesPerRegion: round((memory.rss - base.rss) / level, 1),
       heapBytesPerRegion: round((memory.heap - base.heap) / level, 1),
+      youngGenerationBytes: memory.young - base.young,
       cRssBytesPerRegion: round(cMemory(DEVICE, level).rssBytesPerRegion, 1),
     };
     rows.push(row);

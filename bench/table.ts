@@ -11,6 +11,7 @@ import {
   type ConcurrencyResult,
   type CountedPart,
   type ObjectScaleRow,
+  ownBytesPerRegion,
   type ScaleResult,
 } from './result';
 import { checkTargets, otherChecks, type TargetCheck } from './targets';
@@ -253,6 +254,7 @@ function scaleTable(scale: ScaleResult): string {
       'deregister',
       'RSS B/region',
       'heap B/region',
+      'young gen, MiB',
       'C RSS B/region',
       'own B/region',
     ],
@@ -265,10 +267,11 @@ function scaleTable(scale: ScaleResult): string {
       rel(row.deregisterUsPerRegion, first.deregisterUsPerRegion),
       row.rssBytesPerRegion.toFixed(0),
       row.heapBytesPerRegion.toFixed(0),
-      row.cRssBytesPerRegion === undefined ? '—' : row.cRssBytesPerRegion.toFixed(0),
-      row.cRssBytesPerRegion === undefined
+      row.youngGenerationBytes === undefined
         ? '—'
-        : (row.rssBytesPerRegion - row.cRssBytesPerRegion).toFixed(0),
+        : (row.youngGenerationBytes / 2 ** 20).toFixed(1),
+      row.cRssBytesPerRegion === undefined ? '—' : row.cRssBytesPerRegion.toFixed(0),
+      ownBytesPerRegion(row)?.toFixed(0) ?? '—',
     ]),
   ];
   return columns(rows);
