@@ -7,7 +7,7 @@
  */
 
 import { label } from './per-op';
-import { type CountedPart } from './result';
+import { type CountedPart, ownBytesPerRegion } from './result';
 import { clockLabel, columns } from './table';
 
 const fixed = (value: number) => (value >= 1000 ? value.toFixed(0) : value.toFixed(2));
@@ -73,8 +73,21 @@ export function renderComparison(a: CountedPart, b: CountedPart, ref: string): s
       row(`${held} RSS per region, B`, sa.rssBytesPerRegion, sb.rssBytesPerRegion),
       row(`${held} V8 heap per region, B`, sa.heapBytesPerRegion, sb.heapBytesPerRegion),
     );
+    if (sa.youngGenerationBytes !== undefined && sb.youngGenerationBytes !== undefined) {
+      const mib = (bytes: number) => bytes / 2 ** 20;
+      rows.push(
+        row(
+          `${held} young generation, MiB`,
+          mib(sa.youngGenerationBytes),
+          mib(sb.youngGenerationBytes),
+        ),
+      );
+    }
     if (sa.cRssBytesPerRegion !== undefined && sb.cRssBytesPerRegion !== undefined) {
       rows.push(row(`${held} C RSS per region, B`, sa.cRssBytesPerRegion, sb.cRssBytesPerRegion));
+      rows.push(
+        row(`${held} own per region, B`, ownBytesPerRegion(sa) ?? 0, ownBytesPerRegion(sb) ?? 0),
+      );
     }
   }
   for (const [what, ra, rb] of [
