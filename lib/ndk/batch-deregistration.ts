@@ -75,17 +75,21 @@ class BatchDeregistration implements BatchSink {
   readonly #queuedAt: Int32Array;
   // What waited for a region (its close) runs after the batch's result is out.
   readonly #waiting: Array<() => void> = [];
+  readonly #regions: readonly MemoryRegion[];
+  readonly #resolve: (results: DeregistrationResult[]) => void;
 
   constructor(
-    private readonly regions: readonly MemoryRegion[],
-    private readonly resolve: (results: DeregistrationResult[]) => void,
+    regions: readonly MemoryRegion[],
+    resolve: (results: DeregistrationResult[]) => void,
   ) {
+    this.#regions = regions;
+    this.#resolve = resolve;
     this.#results = new Array<DeregistrationResult>(regions.length);
     this.#queuedAt = new Int32Array(regions.length);
   }
 
   start(owner: object, pd: PdHandle): void {
-    const { regions } = this;
+    const regions = this.#regions;
     // Sized for every region: the batch is one native call with one typed array of slots.
     const slots = new Int32Array(regions.length);
     let count = 0;
@@ -99,18 +103,18 @@ class BatchDeregistration implements BatchSink {
         this.#results[i] = resultOf(region, slot);
       }
     }
-    if (count === 0) this.resolve(this.#results);
+    if (count === 0) this.#resolve(this.#results);
     else deregisterBatchDeferred(pd, slots.subarray(0, count), this);
   }
 
   settle(entry: number, result: number): void {
     const i = this.#queuedAt[entry];
-    const region = this.regions[i];
+    const region = this.#regions[i];
     this.#results[i] = resultOf(region, region[kDeregisterEnd](result, this.#waiting));
   }
 
   done(): void {
-    this.resolve(this.#results);
+    this.#resolve(this.#results);
     const next = this.#waiting.splice(0);
     if (next.length > 0) process.nextTick(runAll, next);
   }
