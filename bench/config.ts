@@ -80,6 +80,8 @@ export const SCALE = {
   levels: [1000, 10_000, 100_000] as readonly number[],
   pairs: 400,
   deferredPairs: 200,
+  // Inline pairs run after the memory baseline, so the first level's registrations run warm.
+  warmupPairs: 200,
 };
 
 /**

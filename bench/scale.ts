@@ -68,9 +68,13 @@ export async function measureScale(pd: ProtectionDomain, progress: Progress): Pr
   new Uint8Array(probe).fill(1);
   const inlineMr = createMr(pd, 'inline');
   const deferredMr = createMr(pd, 'deferred');
-  await deferredPairs(deferredMr, probe, bytes, 5); // warm both paths before the baseline
+  await deferredPairs(deferredMr, probe, bytes, 5); // both paths used once before the baseline
   inlinePairs(inlineMr, probe, bytes, 5);
   const base = await memoryNow();
+  // Warmed after the baseline: its forced collections drop optimized code that embeds objects
+  // they free (`--trace-deopt`: "weak objects"), and the first level's registrations would run
+  // that path cold (61 against 31 µs per region in one run).
+  inlinePairs(inlineMr, probe, bytes, SCALE.warmupPairs);
 
   const held: MemoryRegion[] = [];
   const rows: ScaleRow[] = [];
