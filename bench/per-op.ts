@@ -131,7 +131,12 @@ function cHopPairs(bytes: number, count: number): number[] {
  * `count` NDK-style inline register + deregister pairs, µs each. The statuses are checked after the
  * clock stops, so the timed part is the two calls alone.
  */
-export function inlinePairs(mr: MemoryRegion, memory: ArrayBuffer, bytes: number, count: number) {
+export function inlinePairs(
+  mr: MemoryRegion,
+  memory: ArrayBuffer | ArrayBufferView,
+  bytes: number,
+  count: number,
+) {
   const out: number[] = [];
   const unexpected = () => {
     throw new Error('an inline request called its completion');
