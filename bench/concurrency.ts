@@ -60,11 +60,6 @@ export async function measureConcurrency(
   const deferredRounds: number[] = [];
   const inlineRounds: number[] = [];
   const batchRounds: BatchRound[] = [];
-  progress.task(`concurrency: pd.deregisterMany(), ${batchWarmupRounds} untimed batches`);
-  for (let w = 0; w < batchWarmupRounds && typeof pd.deregisterMany === 'function'; w++) {
-    inlineMrs.forEach((mr, i) => registerInline(mr, blocks[i], regionBytes));
-    await pd.deregisterMany(inlineMrs);
-  }
   for (let r = 0; r < rounds; r++) {
     progress.task(`concurrency: deferred, ${count} regions at once (round ${r + 1})`);
     await Promise.all(deferredMrs.map((mr, i) => register(mr, blocks[i], regionBytes)));
@@ -78,9 +73,16 @@ export async function measureConcurrency(
     inlineRounds.push(count / ((performance.now() - t0) / 1000));
     progress.advance();
   }
-  // The batches in a row of their own, after the warm-up: interleaved with the other paths, a
-  // round's batch caught the garbage their thousands of requests left (counted rounds of one run
-  // ranged 0.48–0.80× C).
+  // The warm-up batches right before the timed ones, and the batches in a row of their own:
+  // interleaved with the other paths, a round's batch caught the garbage their thousands of
+  // requests left (counted rounds of one run ranged 0.48–0.80× C), and with the other paths' rounds
+  // between warm-up and timing the first timed batches ran partly cold again (38,400 to 158,911
+  // regions/s across the nine rounds of one full run).
+  progress.task(`concurrency: pd.deregisterMany(), ${batchWarmupRounds} untimed batches`);
+  for (let w = 0; w < batchWarmupRounds && typeof pd.deregisterMany === 'function'; w++) {
+    inlineMrs.forEach((mr, i) => registerInline(mr, blocks[i], regionBytes));
+    await pd.deregisterMany(inlineMrs);
+  }
   for (let r = 0; r < batchTimedRounds; r++) {
     progress.task(`concurrency: pd.deregisterMany(), ${count} regions (round ${r + 1})`);
     // Registered inline (these regions' policy): the batch ignores the policy.
