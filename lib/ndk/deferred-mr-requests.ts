@@ -42,7 +42,6 @@ export interface BatchSink {
 // A batch waiting for its delivery: its entries' errnos arrive in the delivery's `batchErrors`;
 // `starts` says which entries were queued (the others settled when the batch was submitted).
 interface BatchWaiter {
-  readonly size: number;
   readonly starts: Int32Array;
   readonly sink: BatchSink;
 }
@@ -95,8 +94,8 @@ class MrRequests {
       if (typeof waiter === 'function') {
         callSafely(waiter, results[i + 1]);
       } else if (batchErrors !== undefined) {
-        const errnos = batchErrors.subarray(offset, offset + waiter.size);
-        offset += waiter.size;
+        const errnos = batchErrors.subarray(offset, offset + waiter.starts.length);
+        offset += waiter.starts.length;
         deliverBatch(waiter, errnos);
       }
     }
@@ -106,13 +105,10 @@ class MrRequests {
   // refuses (a bug in the facade) queues nothing: every entry still settles, once, and the error
   // is rethrown on its own tick.
   #submitBatch(pd: PdHandle, slots: Int32Array, sink: BatchSink): boolean {
+    const id = this.#nextId();
     let starts: Int32Array;
     try {
-      const id = this.#nextId();
       starts = native.mrDeregisterBatch(pd, slots, id, this.#queue);
-      if (starts.includes(NativeResult.Pending)) {
-        this.#waiting.set(id, { size: slots.length, starts, sink });
-      }
     } catch (error) {
       starts = new Int32Array(slots.length).fill(NativeResult.BadArgument);
       process.nextTick(() => {
@@ -122,8 +118,10 @@ class MrRequests {
     for (let j = 0; j < starts.length; j++) {
       if (starts[j] !== NativeResult.Pending) sink.settle(j, starts[j]);
     }
+    // The delivery comes in a later turn, so the waiter may be set after the refusals settled.
     const queued = starts.includes(NativeResult.Pending);
-    if (!queued) sink.done();
+    if (queued) this.#waiting.set(id, { starts, sink });
+    else sink.done();
     return queued;
   }
 

@@ -283,14 +283,8 @@ export class MemoryRegion {
         'the region belongs to another protection domain',
       );
     }
-    // The same checks as any request's (#refuseRequest), but the device's own state was checked
-    // once for the whole batch by the domain, whose device this region shares: per region, only
-    // what is the region's (a batch's share of the event loop is a target).
-    if (this.#state !== ObjectState.Open)
-      return record.link.device.closedRefusal('the memory region');
-    if (this.#pending !== undefined) {
-      return refused(NtStatus.STATUS_DEVICE_BUSY, `a ${this.#pending} request is pending`);
-    }
+    const refusal = this.#refuseRequest();
+    if (refusal) return refusal;
     if (!this.#registered()) {
       return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the region is not registered');
     }
