@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 
-import { type PdHandle } from '../native';
+import { NativeResult, type PdHandle } from '../native';
 import { type NdkError } from '../status/ndk-error';
 import { NtStatus, ntStatusName, ntSuccess } from '../status/nt-status';
 import { type BatchSink, deregisterBatchDeferred } from './deferred-mr-requests';
@@ -35,80 +35,94 @@ export interface DeregistrationResult {
 }
 
 /**
- * The refusal of a batch argument that is not an array of memory regions, or a copy of its entries
- * (read once, so a getter or a proxy cannot change them between the checks and the batch).
- */
-export function batchEntries(regions: unknown): MemoryRegion[] | Outcome {
-  if (!Array.isArray(regions)) {
-    return refused(NtStatus.STATUS_INVALID_PARAMETER, 'regions must be an array');
-  }
-  const length = regions.length;
-  const entries = new Array<MemoryRegion>(length);
-  for (let i = 0; i < length; i++) {
-    const entry: unknown = regions[i];
-    if (!MemoryRegion.is(entry)) {
-      return refused(NtStatus.STATUS_INVALID_PARAMETER, `regions[${i}] is not a MemoryRegion`);
-    }
-    entries[i] = entry;
-  }
-  return entries;
-}
-
-/**
- * Deregisters `regions` (checked by {@link batchEntries}) of the protection domain `owner` (native
- * handle `pd`) as one batch; resolves once every region has its result, never rejects.
+ * Deregisters `regions` of the protection domain `owner` (native handle `pd`) as one batch; resolves
+ * once every region has its result. Rejects, with nothing deregistered, when `regions` is not an
+ * array of memory regions (`STATUS_INVALID_PARAMETER`, naming the first bad entry).
+ *
+ * Each entry is read once, as it is checked and marked: a proxy or a getter cannot change it between
+ * the checks and the batch, and the batch needs no copy of the array first.
  */
 export function deregisterBatch(
   owner: object,
   pd: PdHandle,
-  regions: readonly MemoryRegion[],
+  regions: unknown,
 ): Promise<DeregistrationResult[]> {
-  return new Promise((resolve) => new BatchDeregistration(regions, resolve).start(owner, pd));
+  if (!Array.isArray(regions)) {
+    return Promise.reject(
+      errorOf(refused(NtStatus.STATUS_INVALID_PARAMETER, 'regions must be an array')),
+    );
+  }
+  const length = regions.length; // read once (a proxy's getter that throws is the caller's to catch)
+  return new Promise((resolve, reject) => {
+    const batch = new BatchDeregistration(regions, length, resolve);
+    const refusal = batch.start(owner, pd);
+    if (refusal) reject(errorOf(refusal));
+  });
 }
 
 // One batch on its way. The event loop's share of a batch is a target: each region is visited once
-// on the way in (its checks and mark, or its refusal's result) and once on the way out (its state
-// and its result), by methods whose optimized code every batch reuses (see BatchSink).
+// on the way in (read, checked and marked, or its refusal's result) and once on the way out (its
+// state and its result), by methods whose optimized code every batch reuses (see BatchSink).
 class BatchDeregistration implements BatchSink {
+  readonly #source: readonly unknown[];
+  // The batch's regions, as read from `#source` (once each).
+  readonly #regions: MemoryRegion[];
   readonly #results: DeregistrationResult[];
-  // Each queued entry's index in `regions` (the addon numbers the queued entries only).
-  readonly #queuedAt: Int32Array;
+  // Each queued entry's index in the batch (the addon numbers the queued entries only); undefined
+  // while no entry was refused, the two numberings then being the same.
+  #queuedAt: Int32Array | undefined = undefined;
   // What waited for a region (its close) runs after the batch's result is out.
   readonly #waiting: Array<() => void> = [];
-  readonly #regions: readonly MemoryRegion[];
   readonly #resolve: (results: DeregistrationResult[]) => void;
 
   constructor(
-    regions: readonly MemoryRegion[],
+    source: readonly unknown[],
+    length: number,
     resolve: (results: DeregistrationResult[]) => void,
   ) {
-    this.#regions = regions;
+    this.#source = source;
     this.#resolve = resolve;
-    this.#results = new Array<DeregistrationResult>(regions.length);
-    this.#queuedAt = new Int32Array(regions.length);
+    this.#regions = new Array<MemoryRegion>(length);
+    this.#results = new Array<DeregistrationResult>(length);
   }
 
-  start(owner: object, pd: PdHandle): void {
-    const regions = this.#regions;
+  /**
+   * Checks and marks each entry, then hands the ones that may go to the addon. An entry that is not
+   * a region (or a getter that throws) stops the batch before anything reaches the addon: the
+   * regions marked so far are put back as they were, and the refusal is returned.
+   */
+  start(owner: object, pd: PdHandle): Outcome | undefined {
+    const length = this.#regions.length;
     // Sized for every region: the batch is one native call with one typed array of slots.
-    const slots = new Int32Array(regions.length);
+    const slots = new Int32Array(length);
     let count = 0;
-    for (let i = 0; i < regions.length; i++) {
-      const region = regions[i];
-      const slot = region[kDeregisterBegin](owner);
+    for (let i = 0; i < length; i++) {
+      let entry: unknown;
+      try {
+        entry = this.#source[i];
+      } catch (error) {
+        return this.#abandon(count, `regions: ${String(error)}`);
+      }
+      if (!MemoryRegion.is(entry)) {
+        return this.#abandon(count, `regions[${i}] is not a MemoryRegion`);
+      }
+      this.#regions[i] = entry;
+      const slot = entry[kDeregisterBegin](owner);
       if (typeof slot === 'number') {
-        this.#queuedAt[count] = i;
+        if (this.#queuedAt !== undefined) this.#queuedAt[count] = i;
         slots[count++] = slot;
       } else {
-        this.#results[i] = resultOf(region, slot);
+        this.#queuedAt ??= firstIndices(length, count);
+        this.#results[i] = resultOf(entry, slot);
       }
     }
     if (count === 0) this.#resolve(this.#results);
     else deregisterBatchDeferred(pd, slots.subarray(0, count), this);
+    return undefined;
   }
 
   settle(entry: number, result: number): void {
-    const i = this.#queuedAt[entry];
+    const i = this.#queuedAt === undefined ? entry : this.#queuedAt[entry];
     const region = this.#regions[i];
     this.#results[i] = resultOf(region, region[kDeregisterEnd](result, this.#waiting));
   }
@@ -118,10 +132,37 @@ class BatchDeregistration implements BatchSink {
     const next = this.#waiting.splice(0);
     if (next.length > 0) process.nextTick(runAll, next);
   }
+
+  // An entry is not a region: the `queued` regions marked before it go back to how they were (as a
+  // deregistration that never started), and what waited for them meanwhile runs on its own tick.
+  #abandon(queued: number, detail: string): Outcome {
+    for (let entry = 0; entry < queued; entry++) {
+      const region = this.#regions[this.#queuedAt === undefined ? entry : this.#queuedAt[entry]];
+      region[kDeregisterEnd](NOT_STARTED, this.#waiting);
+    }
+    const next = this.#waiting.splice(0);
+    if (next.length > 0) process.nextTick(runAll, next);
+    return refused(NtStatus.STATUS_INVALID_PARAMETER, detail);
+  }
 }
+
+// The result that puts a marked region back as it was: a deregistration the addon never started.
+const NOT_STARTED = NativeResult.BadArgument;
+
+// The queued entries' indices once the first of `length` entries is refused, `count` entries in:
+// those before it were queued in order.
+function firstIndices(length: number, count: number): Int32Array {
+  const indices = new Int32Array(length);
+  for (let entry = 0; entry < count; entry++) indices[entry] = entry;
+  return indices;
+}
+
+// A success needs no lookup of its name, nor the error a failure carries.
+const SUCCESS_NAME = ntStatusName(NtStatus.STATUS_SUCCESS);
 
 function resultOf(region: MemoryRegion, outcome: Outcome): DeregistrationResult {
   const { status } = outcome;
+  if (status === NtStatus.STATUS_SUCCESS) return { region, status, statusName: SUCCESS_NAME };
   const statusName = ntStatusName(status);
   return ntSuccess(status)
     ? { region, status, statusName }

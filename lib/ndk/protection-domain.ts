@@ -8,7 +8,7 @@
 
 import { isMrHandle, native, type PdHandle } from '../native';
 import { NtStatus } from '../status/nt-status';
-import { batchEntries, deregisterBatch, type DeregistrationResult } from './batch-deregistration';
+import { deregisterBatch, type DeregistrationResult } from './batch-deregistration';
 import { type CompletionPolicy, isCompletionPolicy } from './completion-policy';
 import { CompletionQueue } from './completion-queue';
 import {
@@ -269,11 +269,9 @@ export class ProtectionDomain {
     try {
       const gone = this.#link.device.refusal(this.#life.isOpen, 'the protection domain');
       if (gone) return Promise.reject(errorOf(gone));
-      const entries = batchEntries(regions);
-      if (isRefusal(entries)) return Promise.reject(errorOf(entries));
-      return deregisterBatch(this, this.#handle, entries);
+      return deregisterBatch(this, this.#handle, regions);
     } catch (error) {
-      // A getter of a look-alike array that throws: reported as the caller's bad input.
+      // A proxy that throws on `Array.isArray` or `length`: reported as the caller's bad input.
       return Promise.reject(
         errorOf(refused(NtStatus.STATUS_INVALID_PARAMETER, `regions: ${String(error)}`)),
       );

@@ -174,6 +174,35 @@ it('bad input rejects with an NdkError, deregisters nothing, and never throws', 
   await mr.close();
 });
 
+it('a bad entry after regions were marked puts them back as they were, and the batch rejects', async () => {
+  const [first, second] = await registeredRegions(fixture.pd, 2);
+  const unregistered = await fixture.pd.createMr();
+  const loose = fixture.pd as unknown as { deregisterMany(regions: unknown): Promise<unknown> };
+  // Marked in order until the bad entry: `first` alone; then, after a refused entry (whose
+  // numbering of the queued entries differs from the batch's), `second` too.
+  await expectNdkErrors([
+    {
+      name: 'a region, then a non-region',
+      call: () => loose.deregisterMany([first, {}]),
+      expected: NtStatus.STATUS_INVALID_PARAMETER,
+    },
+    {
+      name: 'a refused region, a region, then a non-region',
+      call: () => loose.deregisterMany([unregistered, second, first, 7]),
+      expected: NtStatus.STATUS_INVALID_PARAMETER,
+    },
+  ]);
+  expect(fixture.adapter.stats()).toMatchObject({ registeredRegions: 2, pendingRequests: 0 });
+  expect([first.isRegistered, second.isRegistered]).toEqual([true, true]);
+  expect(kernelMrCount()).toBe(2);
+  // Nothing is left pending: the same regions go in the next batch.
+  expect(statusNames(await fixture.pd.deregisterMany([first, second]))).toEqual([
+    'STATUS_SUCCESS',
+    'STATUS_SUCCESS',
+  ]);
+  await Promise.all([first, second, unregistered].map((mr) => mr.close()));
+});
+
 describe('with a memory window bound', () => {
   it('the region with the window is busy alone; the rest of the batch is deregistered', async () => {
     const { local, remote } = await openPeers();
