@@ -299,7 +299,9 @@ export class MemoryRegion {
    * run after the batch's own completion.
    */
   [kDeregisterEnd](result: number, waiting: Array<() => void>): Outcome {
-    const outcome = this.#deregistration(result);
+    // A success skips the errno table: kept small, this method is inlined into the batch's delivery
+    // loop whole (with the general path inline too, a helper of it was not).
+    const outcome = result === NativeResult.Done ? SUCCESS : this.#deregistration(result);
     if (ntSuccess(outcome.status)) this.#nowDeregistered();
     this.#pending = undefined;
     this.#record.counters.pendingRequests -= 1;
