@@ -67,6 +67,7 @@ export function buildQemuArgs(input: QemuArgsInput): string[] {
     `ndkv_devices=${input.devices}`,
     `ndkv_stdout_tty=${input.stdoutTty ? 1 : 0}`,
     `ndkv_stderr_tty=${input.stderrTty ? 1 : 0}`,
+    ...input.accel.kernelArgs,
     ...(input.extra?.append ?? []),
   ].join(' ');
   return [

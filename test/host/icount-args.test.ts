@@ -84,4 +84,13 @@ describe('the counted accelerator', () => {
     expect(() => buildQemuArgs(input(2, true))).toThrow(/one vCPU, not 2/);
     expect(buildQemuArgs(input(2, false))).not.toContain('-icount');
   });
+
+  test('every TCG guest reads time from the TSC (no emulated HPET per clock read); KVM guests choose', () => {
+    const kernelLine = (args: string[]): string[] => args[args.indexOf('-append') + 1].split(' ');
+    for (const args of [buildQemuArgs(input(1, true)), buildQemuArgs(input(2, false))]) {
+      expect(kernelLine(args)).toEqual(expect.arrayContaining(['tsc=reliable', 'clocksource=tsc']));
+    }
+    const kvm = { ...input(2, false), accel: chooseAccelerator({ NDK_VERBS_VM_ACCEL: 'kvm' }) };
+    expect(kernelLine(buildQemuArgs(kvm)).join(' ')).not.toMatch(/tsc|clocksource/);
+  });
 });
