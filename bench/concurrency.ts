@@ -107,6 +107,11 @@ export async function measureConcurrency(
             roundsPerS: batchRounds.map((b) => round(b.perS, 0)),
             ratio: round(batchPerS / cSequentialPerS, 3),
             busyFraction: round(median(batchRounds.map((b) => b.busyFraction)), 4),
+            busyMs: round(median(batchRounds.map((b) => b.busyFraction * b.wallMs)), 3),
+            busyFractionRange: [
+              round(Math.min(...batchRounds.map((b) => b.busyFraction)), 4),
+              round(Math.max(...batchRounds.map((b) => b.busyFraction)), 4),
+            ],
             wallMs: round(median(batchRounds.map((b) => b.wallMs)), 2),
           },
         }

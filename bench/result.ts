@@ -103,6 +103,10 @@ export interface BatchDeregistration {
   readonly ratio: number;
   /** Time the event loop was busy during the batch / the batch's duration (call to resolution). */
   readonly busyFraction: number;
+  /** Median time the event loop was busy during a batch, ms (absent in results of older builds). */
+  readonly busyMs?: number;
+  /** The lowest and highest {@link busyFraction} of the rounds (absent in older results). */
+  readonly busyFractionRange?: readonly [number, number];
   /** The batch's duration, ms. */
   readonly wallMs: number;
 }

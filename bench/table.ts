@@ -212,10 +212,17 @@ function rates(conc: ConcurrencyResult, parallel: boolean): string {
     (conc.inlineSequentialPerS / conc.cSequentialPerS).toFixed(2),
   ]);
   const text = columns(rows);
-  if (!conc.batch) return text;
+  // With one vCPU (counted) the loop counts as busy while the request thread runs: no figure.
+  if (!conc.batch || !parallel) return text;
+  const { busyFraction, busyMs, busyFractionRange, wallMs } = conc.batch;
+  const percent = (fraction: number) => (fraction * 100).toFixed(1);
+  const busy = busyMs === undefined ? '' : `${ms(busyMs)} ms, `;
+  const range = busyFractionRange
+    ? ` (rounds ${percent(busyFractionRange[0])}–${percent(busyFractionRange[1])} %)`
+    : '';
   return (
-    `${text}\n  pd.deregisterMany(): the event loop was busy ` +
-    `${(conc.batch.busyFraction * 100).toFixed(1)} % of the batch's ${ms(conc.batch.wallMs)} ms`
+    `${text}\n  pd.deregisterMany(): the event loop was busy ${busy}` +
+    `${percent(busyFraction)} % of the batch's ${ms(wallMs)} ms${range}`
   );
 }
 
