@@ -107,7 +107,7 @@ export async function measureConcurrency(
             roundsPerS: batchRounds.map((b) => round(b.perS, 0)),
             ratio: round(batchPerS / cSequentialPerS, 3),
             busyFraction: round(median(batchRounds.map((b) => b.busyFraction)), 4),
-            busyMs: round(median(batchRounds.map((b) => b.busyFraction * b.wallMs)), 3),
+            busyMs: round(median(batchRounds.map((b) => b.busyMs)), 3),
             busyFractionRange: [
               round(Math.min(...batchRounds.map((b) => b.busyFraction)), 4),
               round(Math.max(...batchRounds.map((b) => b.busyFraction)), 4),
@@ -133,6 +133,7 @@ export async function measureConcurrency(
 interface BatchRound {
   readonly perS: number;
   readonly wallMs: number;
+  readonly busyMs: number;
   readonly busyFraction: number;
 }
 
@@ -150,7 +151,8 @@ async function deregisterBatch(
   const loop = performance.eventLoopUtilization(loop0);
   const failed = results.find((result) => result.status !== NtStatus.STATUS_SUCCESS);
   if (failed) throw new Error(`deregisterMany: ${failed.statusName}`);
-  return { perS: mrs.length / (wallMs / 1000), wallMs, busyFraction: loop.active / wallMs };
+  const busyMs = loop.active;
+  return { perS: mrs.length / (wallMs / 1000), wallMs, busyMs, busyFraction: busyMs / wallMs };
 }
 
 // Issues every deregistration before any completes; returns ms until the last completion.

@@ -68,9 +68,8 @@ class BatchDeregistration implements BatchSink {
   // The batch's regions, as read from `#source` (once each).
   readonly #regions: MemoryRegion[];
   readonly #results: DeregistrationResult[];
-  // Each queued entry's index in the batch (the addon numbers the queued entries only); undefined
-  // while no entry was refused, the two numberings then being the same.
-  #queuedAt: Int32Array | undefined = undefined;
+  // Each queued entry's index in the batch (the addon numbers the queued entries only).
+  readonly #queuedAt: Int32Array;
   // What waited for a region (its close) runs after the batch's result is out.
   readonly #waiting: Array<() => void> = [];
   readonly #resolve: (results: DeregistrationResult[]) => void;
@@ -84,6 +83,7 @@ class BatchDeregistration implements BatchSink {
     this.#resolve = resolve;
     this.#regions = new Array<MemoryRegion>(length);
     this.#results = new Array<DeregistrationResult>(length);
+    this.#queuedAt = new Int32Array(length);
   }
 
   /**
@@ -109,10 +109,9 @@ class BatchDeregistration implements BatchSink {
       this.#regions[i] = entry;
       const slot = entry[kDeregisterBegin](owner);
       if (typeof slot === 'number') {
-        if (this.#queuedAt !== undefined) this.#queuedAt[count] = i;
+        this.#queuedAt[count] = i;
         slots[count++] = slot;
       } else {
-        this.#queuedAt ??= firstIndices(length, count);
         this.#results[i] = resultOf(entry, slot);
       }
     }
@@ -122,40 +121,35 @@ class BatchDeregistration implements BatchSink {
   }
 
   settle(entry: number, result: number): void {
-    const i = this.#queuedAt === undefined ? entry : this.#queuedAt[entry];
+    const i = this.#queuedAt[entry];
     const region = this.#regions[i];
     this.#results[i] = resultOf(region, region[kDeregisterEnd](result, this.#waiting));
   }
 
   done(): void {
     this.#resolve(this.#results);
-    const next = this.#waiting.splice(0);
-    if (next.length > 0) process.nextTick(runAll, next);
+    this.#runWaiting();
   }
 
   // An entry is not a region: the `queued` regions marked before it go back to how they were (as a
   // deregistration that never started), and what waited for them meanwhile runs on its own tick.
   #abandon(queued: number, detail: string): Outcome {
     for (let entry = 0; entry < queued; entry++) {
-      const region = this.#regions[this.#queuedAt === undefined ? entry : this.#queuedAt[entry]];
-      region[kDeregisterEnd](NOT_STARTED, this.#waiting);
+      this.#regions[this.#queuedAt[entry]][kDeregisterEnd](NOT_STARTED, this.#waiting);
     }
+    this.#runWaiting();
+    return refused(NtStatus.STATUS_INVALID_PARAMETER, detail);
+  }
+
+  // What waited for the batch's regions (their close), on its own tick.
+  #runWaiting(): void {
     const next = this.#waiting.splice(0);
     if (next.length > 0) process.nextTick(runAll, next);
-    return refused(NtStatus.STATUS_INVALID_PARAMETER, detail);
   }
 }
 
 // The result that puts a marked region back as it was: a deregistration the addon never started.
 const NOT_STARTED = NativeResult.BadArgument;
-
-// The queued entries' indices once the first of `length` entries is refused, `count` entries in:
-// those before it were queued in order.
-function firstIndices(length: number, count: number): Int32Array {
-  const indices = new Int32Array(length);
-  for (let entry = 0; entry < count; entry++) indices[entry] = entry;
-  return indices;
-}
 
 // A success needs no lookup of its name, nor the error a failure carries.
 const SUCCESS_NAME = ntStatusName(NtStatus.STATUS_SUCCESS);

@@ -299,9 +299,7 @@ export class MemoryRegion {
    * run after the batch's own completion.
    */
   [kDeregisterEnd](result: number, waiting: Array<() => void>): Outcome {
-    // A success skips the errno table: kept small, this method is inlined into the batch's delivery
-    // loop whole (with the general path inline too, a helper of it was not).
-    const outcome = result === NativeResult.Done ? SUCCESS : this.#deregistration(result);
+    const outcome = this.#deregistration(result);
     if (ntSuccess(outcome.status)) this.#nowDeregistered();
     this.#pending = undefined;
     this.#record.counters.pendingRequests -= 1;
@@ -438,7 +436,10 @@ export class MemoryRegion {
   // What ibv_dereg_mr's answer means. With memory windows bound the region is busy, whatever errno
   // the driver chose for it: rxe says EINVAL ("mr has mw's bound"), which the errno table alone
   // would call STATUS_INVALID_PARAMETER.
+  // A success returns before the errno table, so the callers' optimized code (a batch's delivery
+  // loop above all) need not inline it: with it inline, a helper of the batch's loop was not.
   #deregistration(result: number): Outcome {
+    if (result === NativeResult.Done) return SUCCESS;
     const outcome = this.#link().device.releaseOutcome(fromNative(result, 'ibv_dereg_mr'));
     if (result > 0 && this.#boundWindows > 0) {
       return {
