@@ -4,7 +4,9 @@
  * handed to the request threads as one batch), by `pd.deregisterMany()` (one batch, one promise),
  * and — for reference — by NDK-style inline requests one by one and by C with as many threads as
  * the addon uses. The batch also records how long the event loop was busy during it
- * (`performance.eventLoopUtilization`): its share of the batch's duration is a wall-clock target.
+ * (`performance.eventLoopUtilization`): its share of the batch's duration is a target, in wall-clock
+ * time with two vCPUs and in counted time with the request threads at the lowest priority (see
+ * request-threads.ts).
  *
  * @packageDocumentation
  */
@@ -15,10 +17,12 @@ import { performance } from 'node:perf_hooks';
 import { type ProtectionDomain } from '../lib';
 import { ndk } from './target';
 import { cParallel, cSequential } from './c-baseline';
+import { clockKind } from './clock';
 import { CONCURRENCY, DEVICE } from './config';
 import { collectGarbage } from './gc';
 import { createMr, deregisterInline, expectStatus, register, registerInline } from './ndk';
 import { type Progress } from './progress';
+import { withRequestThreadsLowered } from './request-threads';
 import { type ConcurrencyResult } from './result';
 import { median, round } from './stats';
 
@@ -59,7 +63,6 @@ export async function measureConcurrency(
   const inlineMrs = blocks.map(() => createMr(pd, 'inline'));
   const deferredRounds: number[] = [];
   const inlineRounds: number[] = [];
-  const batchRounds: BatchRound[] = [];
   for (let r = 0; r < rounds; r++) {
     progress.task(`concurrency: deferred, ${count} regions at once (round ${r + 1})`);
     await Promise.all(deferredMrs.map((mr, i) => register(mr, blocks[i], regionBytes)));
@@ -78,20 +81,12 @@ export async function measureConcurrency(
   // requests left (counted rounds of one run ranged 0.48–0.80× C), and with the other paths' rounds
   // between warm-up and timing the first timed batches ran partly cold again (38,400 to 158,911
   // regions/s across the nine rounds of one full run).
-  progress.task(`concurrency: pd.deregisterMany(), ${batchWarmupRounds} untimed batches`);
-  for (let w = 0; w < batchWarmupRounds && typeof pd.deregisterMany === 'function'; w++) {
-    inlineMrs.forEach((mr, i) => registerInline(mr, blocks[i], regionBytes));
-    await pd.deregisterMany(inlineMrs);
-  }
-  for (let r = 0; r < batchTimedRounds; r++) {
-    progress.task(`concurrency: pd.deregisterMany(), ${count} regions (round ${r + 1})`);
-    // Registered inline (these regions' policy): the batch ignores the policy.
-    inlineMrs.forEach((mr, i) => registerInline(mr, blocks[i], regionBytes));
-    const batch = await deregisterBatch(pd, inlineMrs);
-    if (batch) batchRounds.push(batch);
-    else inlineMrs.forEach((mr) => deregisterInline(mr)); // a build without deregisterMany()
-    progress.advance();
-  }
+  const batches = () => deregisterBatches(pd, inlineMrs, blocks, progress);
+  // Counted: one vCPU runs both threads (see request-threads.ts).
+  const { result: batchRounds, lowered } =
+    clockKind() === 'instructions'
+      ? await withRequestThreadsLowered(batches)
+      : { result: await batches(), lowered: undefined };
   await Promise.all([...deferredMrs, ...inlineMrs].map((mr) => mr.close()));
   blocks.length = 0;
   collectGarbage();
@@ -113,6 +108,7 @@ export async function measureConcurrency(
               round(Math.max(...batchRounds.map((b) => b.busyFraction)), 4),
             ],
             wallMs: round(median(batchRounds.map((b) => b.wallMs)), 2),
+            ...(lowered === undefined ? {} : { requestThreadsLowered: lowered }),
           },
         }
       : {}),
@@ -128,6 +124,35 @@ export async function measureConcurrency(
     deferredRoundsPerS: deferredRounds.map((v) => round(v, 0)),
     ratio: round(deferredConcurrentPerS / cSequentialPerS, 3),
   };
+}
+
+// The batch rounds: warm-up batches right before the timed ones, and the batches in a row of their
+// own: interleaved with the other paths, a round's batch caught the garbage their thousands of
+// requests left (counted rounds of one run ranged 0.48–0.80× C), and with the other paths' rounds
+// between warm-up and timing the first timed batches ran partly cold again (38,400 to 158,911
+// regions/s across the nine rounds of one full run). Empty for a build without deregisterMany().
+async function deregisterBatches(
+  pd: ProtectionDomain,
+  mrs: ReturnType<typeof createMr>[],
+  blocks: readonly ArrayBuffer[],
+  progress: Progress,
+): Promise<BatchRound[]> {
+  const batchRounds: BatchRound[] = [];
+  progress.task(`concurrency: pd.deregisterMany(), ${batchWarmupRounds} untimed batches`);
+  for (let w = 0; w < batchWarmupRounds && typeof pd.deregisterMany === 'function'; w++) {
+    mrs.forEach((mr, i) => registerInline(mr, blocks[i], regionBytes));
+    await pd.deregisterMany(mrs);
+  }
+  for (let r = 0; r < batchTimedRounds; r++) {
+    progress.task(`concurrency: pd.deregisterMany(), ${count} regions (round ${r + 1})`);
+    // Registered inline (these regions' policy): the batch ignores the policy.
+    mrs.forEach((mr, i) => registerInline(mr, blocks[i], regionBytes));
+    const batch = await deregisterBatch(pd, mrs);
+    if (batch) batchRounds.push(batch);
+    else mrs.forEach((mr) => deregisterInline(mr)); // a build without deregisterMany()
+    progress.advance();
+  }
+  return batchRounds;
 }
 
 interface BatchRound {

@@ -109,6 +109,11 @@ export interface BatchDeregistration {
   readonly busyFractionRange?: readonly [number, number];
   /** The batch's duration, ms. */
   readonly wallMs: number;
+  /**
+   * Counted part only: how many request threads ran at the lowest priority during the batches (see
+   * request-threads.ts); the busy figures mean the loop's own work only when it is above 0.
+   */
+  readonly requestThreadsLowered?: number;
 }
 
 /** RSS and kernel MR count around many register/deregister cycles. */

@@ -17,6 +17,7 @@
  * @packageDocumentation
  */
 
+import { clockKind } from './clock';
 import { DEVICE } from './config';
 import { CONCURRENCY_UNITS, measureConcurrency } from './concurrency';
 import { EVENT_LOOP_UNITS, measureEventLoop } from './event-loop';
@@ -26,7 +27,7 @@ import { openPd } from './ndk';
 import { type ProtectionDomain } from '../lib';
 import { measurePerOp, PER_OP_UNITS } from './per-op';
 import { Progress } from './progress';
-import { type Clock, type PartResult, RESULT_MARKER } from './result';
+import { type PartResult, RESULT_MARKER } from './result';
 import { measureScale, SCALE_UNITS } from './scale';
 import { measureObjectScale, OBJECT_SCALE_UNITS } from './scale-objects';
 import { measureSpawn, SPAWN_UNITS } from './spawn';
@@ -34,11 +35,6 @@ import { round } from './stats';
 import { ndk } from './target';
 
 const { AUTO_INLINE_LIMIT_BYTES, NdkCloseObject } = ndk;
-
-/** The guest's clock counts instructions when the VM runner says so (`ndk-verbs vm --icount`). */
-export function clockKind(env: NodeJS.ProcessEnv = process.env): Clock {
-  return env.NDK_VERBS_VM_ICOUNT === '1' ? 'instructions' : 'wall';
-}
 
 // One test alone (see the usage above).
 const SINGLE_TESTS: Record<string, (pd: ProtectionDomain, progress: Progress) => Promise<unknown>> =

@@ -129,7 +129,7 @@ export interface NativeAddon {
    * results arrive as `dispatch(results, batchErrors)`, `results` holding `[requestId, errno, …]`, in
    * batches. A batch deregistration's pair has errno 0 and its entries' errnos, one per entry, are
    * in `batchErrors`, batch after batch in the order of their pairs (undefined when the delivery
-   * holds no batch).
+   * holds no batch). `batchErrors` views memory the next delivery reuses: read it during the call.
    */
   mrQueueCreate(
     dispatch: (results: Int32Array, batchErrors: Int32Array | undefined) => void,
@@ -153,18 +153,19 @@ export interface NativeAddon {
   /** Deregisters; `requestId` and `queue` as for `mrRegister`. */
   mrDeregister(mr: MrHandle, requestId: number, queue?: MrQueueHandle): number;
   /**
-   * Deregisters the regions of `pd` named by `slots` (`mrSlot`) as one job of `queue` (one request
-   * thread runs them one after the other) whose result is delivered once, under `requestId`
-   * (positive), with one errno per entry. Returns one start per entry: `NativeResult.Pending` for
-   * each region queued, else why it was not (`Busy`, `WrongState`, `Gone` — also for a slot naming
-   * no live region of `pd` — or ENOMEM when the batch could not be queued).
+   * Deregisters regions of `pd` as one job of `queue` (one request thread runs them one after the
+   * other) whose result is delivered once, under `requestId` (positive), with one errno per entry.
+   * `entries` goes both ways: in, each entry's slot in `pd` (`mrSlot`), or a negative value for an
+   * entry the caller settled itself (left as it is); out, `NativeResult.Pending` for each region
+   * queued, else why it was not (`Busy`, `WrongState`, `Gone` — also for a slot naming no live
+   * region of `pd` — or ENOMEM when the batch could not be queued). Returns how many were queued.
    */
   mrDeregisterBatch(
     pd: PdHandle,
-    slots: Int32Array,
+    entries: Int32Array,
     requestId: number,
     queue: MrQueueHandle,
-  ): Int32Array;
+  ): number;
   /** The region's slot in its protection domain: how a batch names it (`mrDeregisterBatch`). */
   mrSlot(mr: MrHandle): number;
   /** `[lkey, rkey]` while a verbs registration exists, else null. */

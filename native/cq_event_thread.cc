@@ -6,6 +6,8 @@
 
 #include <cerrno>
 
+#include "util/thread_name.h"
+
 namespace ndkv {
 
 namespace {
@@ -26,8 +28,10 @@ std::unique_ptr<CqEventThread> CqEventThread::Start(Napi::Env env, Napi::Functio
                                                     ibv_comp_channel* channel, int* err) {
   std::unique_ptr<CqEventThread> self(new CqEventThread());
   self->channel_ = channel;
-  *err = self->thread_.Start(env, onEvent, "ndk-verbs:cq", channel->fd,
-                             [raw = self.get()] { raw->Run(); });
+  *err = self->thread_.Start(env, onEvent, "ndk-verbs:cq", channel->fd, [raw = self.get()] {
+    NameThisThread(kCqEventThreadName);
+    raw->Run();
+  });
   if (*err != 0) return nullptr;
   return self;
 }

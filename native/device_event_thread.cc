@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/thread_name.h"
+
 namespace ndkv {
 
 namespace {
@@ -76,7 +78,10 @@ std::unique_ptr<DeviceEventThread> DeviceEventThread::Start(Napi::Env env, Napi:
     self->inotifyFd_ = -1;
   }
   *err = self->thread_.Start(env, onEvent, "ndk-verbs:device-events", context->async_fd,
-                             [raw = self.get()] { raw->Run(); });
+                             [raw = self.get()] {
+                               NameThisThread(kDeviceEventThreadName);
+                               raw->Run();
+                             });
   if (*err != 0) return nullptr;
   return self;
 }

@@ -278,53 +278,53 @@ Napi::Value MrDeregister(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, core->RunDeregister());
 }
 
-// (pd, slots: Int32Array, requestId, queue) → Int32Array, one start per entry: kPending for each
-// region queued, else why it was not (kBusy, kWrongState, kGone — also for a slot that names no
-// live region of `pd` — or ENOMEM when the batch could not be queued). The regions are named by
-// their slots in `pd` (mrSlot): no Node-API call per region, which is most of what a batch would
-// otherwise cost on the JS thread. Every queued region is deregistered by one job on one request
-// thread, and the whole batch's errnos are delivered once, under `requestId` (see
-// MrRequestQueue::Start). A region whose state is not kRegistered is refused alone; the others go
-// on.
+// (pd, entries, requestId, queue) → the number of regions queued. `entries` (an Int32Array) goes
+// both ways: in, each entry's slot in `pd`, or a negative value for an entry the facade settled
+// itself (left as it is); out, kPending for each region queued as one job of `queue`, whose result
+// is delivered once under `requestId`, else why it was not (kBusy, kWrongState, kGone — also for a
+// slot naming no live region of `pd` — or ENOMEM when the batch could not be queued). Written in
+// place rather than into a new array: an array per batch was one more allocation per batch on the
+// JS thread (see MrRequestQueue::TakeBatch). The regions are named by their slots in `pd` (mrSlot):
+// no Node-API call per region, which is most of what a batch would otherwise cost on the JS
+// thread. Every queued region is deregistered by one job on one request thread, and the whole
+// batch's errnos are delivered once (see MrRequestQueue::Start). A region whose state is not
+// kRegistered is refused alone; the others go on.
 Napi::Value MrDeregisterBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PdCore& pd = *UnwrapHandle<PdBox>(info[0])->core;
   if (!info[1].IsTypedArray() ||
       info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    throw Napi::TypeError::New(env, "slots must be an Int32Array");
+    throw Napi::TypeError::New(env, "entries must be an Int32Array");
   }
-  auto slots = info[1].As<Napi::Int32Array>();
+  auto entries = info[1].As<Napi::Int32Array>();
   uint32_t requestId = RequestId(info, 2);
   if (requestId == 0) throw Napi::TypeError::New(env, "a batch needs a request id");
   MrRequestQueue* requests = UnwrapHandle<MrQueueBox>(info[3])->queue.get();
-  auto count = static_cast<uint32_t>(slots.ElementLength());
-  auto starts = Napi::Int32Array::New(env, count);
-  if (count == 0) return starts;
+  auto count = static_cast<uint32_t>(entries.ElementLength());
+  int32_t* entry = entries.Data();
   int reserved = requests->Reserve();
   if (reserved != 0) {
-    for (uint32_t i = 0; i < count; i++) starts[i] = reserved;
-    return starts;
+    for (uint32_t i = 0; i < count; i++) {
+      if (entry[i] >= 0) entry[i] = reserved;
+    }
+    return Napi::Number::New(env, 0);
   }
 
   // Everything that can throw happens before any region's state moves. The job holds the cores;
   // nothing JavaScript owns is kept for the batch.
-  auto batch = std::make_shared<MrRequestQueue::DeregisterBatch>();
-  batch->cores.resize(count);
-  batch->errs.assign(count, 0);
-  const int32_t* slot = slots.Data();
-  int32_t* start = starts.Data();
-  size_t queued = 0;
+  std::shared_ptr<MrRequestQueue::DeregisterBatch> batch = requests->TakeBatch(count);
+  uint32_t queued = 0;
   for (uint32_t i = 0; i < count; i++) {
-    std::shared_ptr<MrCore> core =
-        slot[i] >= 0 ? pd.mrs.Get(static_cast<uint32_t>(slot[i])) : nullptr;
+    if (entry[i] < 0) continue;
+    std::shared_ptr<MrCore> core = pd.mrs.Get(static_cast<uint32_t>(entry[i]));
     int begin = core != nullptr ? BeginRequest(*core, MrState::kRegistered, MrState::kDeregistering)
                                 : kGone;
-    start[i] = begin == kDone ? kPending : begin;
+    entry[i] = begin == kDone ? kPending : begin;
     if (begin != kDone) continue;
     batch->cores[i] = std::move(core);
     ++queued;
   }
-  if (queued == 0) return starts;
+  if (queued == 0) return Napi::Number::New(env, 0);
   MrRequestQueue::Job job;
   job.id = requestId;
   job.kind = MrRequestQueue::Kind::kDeregisterBatch;
@@ -333,10 +333,12 @@ Napi::Value MrDeregisterBatch(const Napi::CallbackInfo& info) {
     for (uint32_t i = 0; i < count; i++) {
       if (batch->cores[i] == nullptr) continue;
       batch->cores[i]->AbandonRequest(MrState::kRegistered);
-      start[i] = ENOMEM;
+      batch->cores[i].reset();
+      entry[i] = ENOMEM;
     }
+    return Napi::Number::New(env, 0);
   }
-  return starts;
+  return Napi::Number::New(env, queued);
 }
 
 // (mr) → the region's slot in its protection domain, for mrDeregisterBatch

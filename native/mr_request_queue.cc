@@ -9,6 +9,8 @@
 #include <new>
 #include <system_error>
 
+#include "util/thread_name.h"
+
 namespace ndkv {
 
 namespace {
@@ -109,7 +111,7 @@ bool MrRequestQueue::Submit(Job job) {
     std::lock_guard<std::mutex> lock(mutex_);
     jobs_.push_back(std::move(job));
     wake = awake_ == 0 && !wokeSinceFlush_;
-    if (wake) wokeSinceFlush_ = true;
+    if (wake) wokeSinceFlush_ = wokenNotRunning_ = true;
   } catch (const std::exception&) {
     // Out of memory: undo what was done, so the request leaves no trace.
     if (inserted) inFlight_.erase(id);
@@ -124,16 +126,59 @@ void MrRequestQueue::Flush() {
   size_t wakes;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    wokeSinceFlush_ = false;
-    wakes = std::min(jobs_.size(), threads_.size() - awake_);
+    size_t jobs = jobs_.size();
+    size_t sleeping = threads_.size() - awake_;
+    // The thread the burst's first job woke takes a job once it runs. (A thread woken spuriously
+    // instead may clear the flag first: then one thread more than needed is woken, as before.)
+    if (wokenNotRunning_ && jobs > 0 && sleeping > 0) {
+      jobs--;
+      sleeping--;
+    }
+    wokeSinceFlush_ = wokenNotRunning_ = false;
+    wakes = std::min(jobs, sleeping);
   }
   for (size_t i = 0; i < wakes; i++) wake_.notify_one();
+}
+
+std::shared_ptr<MrRequestQueue::DeregisterBatch> MrRequestQueue::TakeBatch(size_t count) {
+  std::shared_ptr<DeregisterBatch> batch;
+  if (spareBatches_.empty()) {
+    batch = std::make_shared<DeregisterBatch>();
+  } else {
+    batch = std::move(spareBatches_.back());
+    spareBatches_.pop_back();
+  }
+  batch->cores.resize(count);  // every core null: a job resets each one it ran (RunJob)
+  batch->errs.assign(count, 0);
+  return batch;
+}
+
+void MrRequestQueue::Recycle(std::shared_ptr<DeregisterBatch> batch) {
+  // Two spares cover a batch being delivered while the next is taken; a batch of more than
+  // kMaxSpareEntries entries is not kept, so one huge batch does not hold its memory for good.
+  constexpr size_t kMaxSpares = 2;
+  constexpr size_t kMaxSpareEntries = 1 << 16;
+  if (batch.use_count() != 1 || spareBatches_.size() >= kMaxSpares ||
+      batch->cores.capacity() > kMaxSpareEntries) {
+    return;
+  }
+  spareBatches_.push_back(std::move(batch));
+}
+
+Napi::Int32Array MrRequestQueue::BatchErrors(Napi::Env env, size_t count) {
+  size_t capacity = batchErrors_.IsEmpty() ? 0 : batchErrors_.Value().ElementLength();
+  if (capacity < count) {
+    batchErrors_ = Napi::Persistent(Napi::Int32Array::New(env, std::max(count, 2 * capacity)));
+  }
+  return Napi::Int32Array::New(env, count, batchErrors_.Value().ArrayBuffer(), 0);
 }
 
 void MrRequestQueue::Shutdown() {
   StopThreads();
   results_.clear();
   inFlight_.clear();
+  spareBatches_.clear();
+  batchErrors_.Reset();
   deliver_.Release();
   started_ = false;
 }
@@ -151,12 +196,14 @@ void MrRequestQueue::StopThreads() {
 }
 
 void MrRequestQueue::RunJobs() {
+  NameThisThread(kMrRequestThreadName);
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     while (jobs_.empty() && !stopping_) {
       --awake_;
       wake_.wait(lock);
       ++awake_;
+      wokenNotRunning_ = false;
     }
     // Stopping still runs what is queued: a region whose job never ran would stay in a transient
     // state, and teardown would wait for it forever.
@@ -227,7 +274,7 @@ void MrRequestQueue::Deliver(Napi::Env env, Napi::Function dispatch,
   Napi::Value batchErrors = env.Undefined();
   int32_t* errors = nullptr;
   if (entries > 0) {
-    auto array = Napi::Int32Array::New(env, entries);
+    auto array = self->BatchErrors(env, entries);
     errors = array.Data();
     batchErrors = array;
   }
@@ -237,6 +284,7 @@ void MrRequestQueue::Deliver(Napi::Env env, Napi::Function dispatch,
       if (it->second.batch != nullptr) {
         const std::vector<int32_t>& errs = it->second.batch->errs;
         errors = std::copy(errs.begin(), errs.end(), errors);
+        self->Recycle(std::move(it->second.batch));
       }
       self->inFlight_.erase(it);
     }

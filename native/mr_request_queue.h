@@ -62,7 +62,8 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   // [id, errno, id, errno, …] pairs, in a later turn of the event loop than their requests. A batch
   // deregistration's pair has errno 0; its entries' errnos are in `batchErrors` (an Int32Array,
   // undefined when no batch is in the delivery), one batch after the other in the order of their
-  // pairs, one errno per entry of each batch.
+  // pairs, one errno per entry of each batch. `batchErrors` is a view of memory the next delivery
+  // reuses: dispatch reads it during the call only.
   void Start(Napi::Env env, Napi::Function dispatch);
   // JS thread. Makes sure a thread will pick up the next job (starting one if none is idle): 0, or
   // ENOMEM when no thread runs and none can be started (a pid or thread limit, no memory). Call it
@@ -74,9 +75,16 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   // it could not queue the job (out of memory), the queue then unchanged, and the caller moves the
   // regions back out of their transient state.
   bool Submit(Job job);
-  // JS thread, once after a burst of Submit() calls (the facade calls it on the next tick): wakes
-  // as many sleeping threads as there are queued jobs.
+  // JS thread, once after a burst of Submit() calls (the facade calls it on the next tick, or at
+  // once after a batch): wakes as many sleeping threads as there are queued jobs, less the one the
+  // burst's first job already woke if it has not started yet.
   void Flush();
+  // JS thread. A batch of `count` entries (every core null, every errno 0) for a kDeregisterBatch
+  // job, made of a delivered batch's memory when one is spare. A batch's vectors were the JS
+  // thread's largest allocations per batch, and glibc consolidates its fast bins (the regions'
+  // small chunks that request threads freed) at the first large allocation after such frees: a
+  // tenth of a batch's time on the JS thread, counted.
+  std::shared_ptr<DeregisterBatch> TakeBatch(size_t count);
   // JS thread (environment cleanup, or the queue's handle collected): runs every queued job, joins
   // the threads and drops what was never delivered. Afterwards no job is in flight and no region is
   // left in a transient state. Idempotent.
@@ -102,6 +110,10 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   // `target` is weak: a delivery already scheduled may run after the queue was shut down and freed.
   static void Deliver(Napi::Env env, Napi::Function dispatch,
                       std::weak_ptr<MrRequestQueue>* target);
+  // A view of `count` elements of `batchErrors_`, grown first if needed.
+  Napi::Int32Array BatchErrors(Napi::Env env, size_t count);
+  // Keeps a delivered batch's memory for TakeBatch(), when no request thread still holds it.
+  void Recycle(std::shared_ptr<DeregisterBatch> batch);
 
   // Shared with the threads, under `mutex_`.
   std::mutex mutex_;
@@ -116,6 +128,9 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   // A thread was woken since the last Flush(): later jobs of the same burst wait for the flush (or
   // for a running thread), so a burst of a thousand requests costs one wake on the JS thread.
   bool wokeSinceFlush_ = false;
+  // That thread has not woken yet: it is still counted as sleeping, and its job as waiting for one,
+  // so Flush() must not wake a second thread for the same job.
+  bool wokenNotRunning_ = false;
   bool deliveryScheduled_ = false;
   bool stopping_ = false;
 
@@ -126,6 +141,10 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   Napi::Env env_{nullptr};
   std::unordered_map<uint32_t, InFlight> inFlight_;
   std::vector<Result> delivering_;  // the batch being delivered; capacity as `results_`
+  // Delivered batches whose memory TakeBatch() reuses, and the array whose views deliver their
+  // errnos (grown when a delivery needs more): no allocation per batch in the steady state.
+  std::vector<std::shared_ptr<DeregisterBatch>> spareBatches_;
+  Napi::Reference<Napi::Int32Array> batchErrors_;
   TrackedTsfn deliver_;
   bool started_ = false;
 };

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "queue_pair.h"
+#include "util/thread_name.h"
 
 namespace ndkv {
 
@@ -80,6 +81,7 @@ void QpDestroyThreads::StopThreads() {
 }
 
 void QpDestroyThreads::Run() {
+  NameThisThread(kQpDestroyThreadName);
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     ++idle_;

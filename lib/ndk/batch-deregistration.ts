@@ -11,7 +11,13 @@
 import { NativeResult, type PdHandle } from '../native';
 import { type NdkError } from '../status/ndk-error';
 import { NtStatus, ntStatusName, ntSuccess } from '../status/nt-status';
-import { type BatchSink, deregisterBatchDeferred } from './deferred-mr-requests';
+import {
+  type BatchSink,
+  batchEntries,
+  deregisterBatchDeferred,
+  releaseBatchEntries,
+  SETTLED_ENTRY,
+} from './deferred-mr-requests';
 import { kDeregisterBegin, kDeregisterEnd } from './internal';
 import { MemoryRegion } from './memory-region';
 import { errorOf, type Outcome, refused } from './outcome';
@@ -68,8 +74,6 @@ class BatchDeregistration implements BatchSink {
   // The batch's regions, as read from `#source` (once each).
   readonly #regions: MemoryRegion[];
   readonly #results: DeregistrationResult[];
-  // Each queued entry's index in the batch (the addon numbers the queued entries only).
-  readonly #queuedAt: Int32Array;
   // What waited for a region (its close) runs after the batch's result is out.
   readonly #waiting: Array<() => void> = [];
   readonly #resolve: (results: DeregistrationResult[]) => void;
@@ -83,7 +87,6 @@ class BatchDeregistration implements BatchSink {
     this.#resolve = resolve;
     this.#regions = new Array<MemoryRegion>(length);
     this.#results = new Array<DeregistrationResult>(length);
-    this.#queuedAt = new Int32Array(length);
   }
 
   /**
@@ -93,37 +96,42 @@ class BatchDeregistration implements BatchSink {
    */
   start(owner: object, pd: PdHandle): Outcome | undefined {
     const length = this.#regions.length;
-    // Sized for every region: the batch is one native call with one typed array of slots.
-    const slots = new Int32Array(length);
-    let count = 0;
+    // The batch is one native call with one array naming every entry: a region's slot, or
+    // SETTLED_ENTRY for a region refused here (its result is already in).
+    const entries = batchEntries(length);
+    let queued = 0;
     for (let i = 0; i < length; i++) {
       let entry: unknown;
       try {
         entry = this.#source[i];
       } catch (error) {
-        return this.#abandon(count, `regions: ${String(error)}`);
+        return this.#abandon(entries, i, `regions: ${String(error)}`);
       }
       if (!MemoryRegion.is(entry)) {
-        return this.#abandon(count, `regions[${i}] is not a MemoryRegion`);
+        return this.#abandon(entries, i, `regions[${i}] is not a MemoryRegion`);
       }
       this.#regions[i] = entry;
       const slot = entry[kDeregisterBegin](owner);
       if (typeof slot === 'number') {
-        this.#queuedAt[count] = i;
-        slots[count++] = slot;
+        entries[i] = slot;
+        queued++;
       } else {
+        entries[i] = SETTLED_ENTRY;
         this.#results[i] = resultOf(entry, slot);
       }
     }
-    if (count === 0) this.#resolve(this.#results);
-    else deregisterBatchDeferred(pd, slots.subarray(0, count), this);
+    if (queued > 0) {
+      deregisterBatchDeferred(pd, entries, this);
+      return undefined;
+    }
+    releaseBatchEntries(entries);
+    this.#resolve(this.#results);
     return undefined;
   }
 
   settle(entry: number, result: number): void {
-    const i = this.#queuedAt[entry];
-    const region = this.#regions[i];
-    this.#results[i] = resultOf(region, region[kDeregisterEnd](result, this.#waiting));
+    const region = this.#regions[entry];
+    this.#results[entry] = resultOf(region, region[kDeregisterEnd](result, this.#waiting));
   }
 
   done(): void {
@@ -131,12 +139,15 @@ class BatchDeregistration implements BatchSink {
     this.#runWaiting();
   }
 
-  // An entry is not a region: the `queued` regions marked before it go back to how they were (as a
+  // Entry `at` is not a region: the regions marked before it go back to how they were (as a
   // deregistration that never started), and what waited for them meanwhile runs on its own tick.
-  #abandon(queued: number, detail: string): Outcome {
-    for (let entry = 0; entry < queued; entry++) {
-      this.#regions[this.#queuedAt[entry]][kDeregisterEnd](NOT_STARTED, this.#waiting);
+  #abandon(entries: Int32Array, at: number, detail: string): Outcome {
+    for (let i = 0; i < at; i++) {
+      if (entries[i] !== SETTLED_ENTRY) {
+        this.#regions[i][kDeregisterEnd](NOT_STARTED, this.#waiting);
+      }
     }
+    releaseBatchEntries(entries);
     this.#runWaiting();
     return refused(NtStatus.STATUS_INVALID_PARAMETER, detail);
   }

@@ -39,10 +39,18 @@ export interface BatchSink {
   done(): void;
 }
 
-// A batch waiting for its delivery: its entries' errnos arrive in the delivery's `batchErrors`;
-// `starts` says which entries were queued (the others settled when the batch was submitted).
+/**
+ * What a batch's entry holds for the addon when its caller settled it already (a refusal of its
+ * own): any negative value is left as it is, and this one is none of the addon's answers.
+ */
+export const SETTLED_ENTRY = -0x80000000;
+
+// A batch waiting for its delivery: its entries' errnos arrive in the delivery's `batchErrors`.
+// `starts` says which entries were queued (the others settled when the batch was submitted);
+// undefined when every entry was (the usual case: no copy of the reused entries array is kept).
 interface BatchWaiter {
-  readonly starts: Int32Array;
+  readonly starts: Int32Array | undefined;
+  readonly length: number;
   readonly sink: BatchSink;
 }
 
@@ -60,6 +68,9 @@ class MrRequests {
   // Single deregistrations of this turn, handed over as one batch (per domain) on the next tick.
   #burstRegions: QueuedRegion[] = [];
   #burstCallbacks: ResultCallback[] = [];
+  // The entries array batches reuse (see batchEntries), and whether a batch is filling it now.
+  #entries = new Int32Array(0);
+  #entriesInUse = false;
 
   constructor() {
     this.#queue = native.mrQueueCreate(weakMethod(this as MrRequests, 'dispatch'));
@@ -79,10 +90,27 @@ class MrRequests {
     return NativeResult.Pending;
   }
 
+  // One array reused batch after batch: an array per batch was the JS thread's first large
+  // allocation after the request threads freed the last batch's regions, where glibc consolidates
+  // what they freed (see MrRequestQueue::TakeBatch). A batch started while another fills it (from
+  // an entry's getter) gets an array of its own.
+  takeEntries(length: number): Int32Array {
+    if (this.#entriesInUse) return new Int32Array(length);
+    this.#entriesInUse = true;
+    if (this.#entries.length < length) this.#entries = new Int32Array(Math.max(length, 1024));
+    return this.#entries.subarray(0, length);
+  }
+
+  releaseEntries(entries: Int32Array): void {
+    if (entries.buffer === this.#entries.buffer) this.#entriesInUse = false;
+  }
+
   // Flushed at once rather than on the next tick: a batch is already whole, and a tick of its own
   // cost the event loop more than the flush (the event loop's share of a batch is a target).
-  deregisterBatch(pd: PdHandle, slots: Int32Array, sink: BatchSink): void {
-    if (this.#submitBatch(pd, slots, sink)) native.mrQueueFlush(this.#queue);
+  deregisterBatch(pd: PdHandle, entries: Int32Array, sink: BatchSink): void {
+    const queued = this.#submitBatch(pd, entries, sink);
+    this.releaseEntries(entries);
+    if (queued) native.mrQueueFlush(this.#queue);
   }
 
   // Every result of the delivery reaches its callback even if one of them throws: the error is
@@ -96,9 +124,8 @@ class MrRequests {
       if (typeof waiter === 'function') {
         callSafely(waiter, results[i + 1]);
       } else if (batchErrors !== undefined) {
-        const errnos = batchErrors.subarray(offset, offset + waiter.starts.length);
-        offset += waiter.starts.length;
-        deliverBatch(waiter, errnos);
+        deliverBatch(waiter, batchErrors, offset);
+        offset += waiter.length;
       }
     }
   }
@@ -106,25 +133,34 @@ class MrRequests {
   // One batch (see deregisterBatchDeferred); whether any entry was queued. An argument the addon
   // refuses (a bug in the facade) queues nothing: every entry still settles, once, and the error
   // is rethrown on its own tick.
-  #submitBatch(pd: PdHandle, slots: Int32Array, sink: BatchSink): boolean {
+  #submitBatch(pd: PdHandle, entries: Int32Array, sink: BatchSink): boolean {
     const id = this.#nextId();
-    let starts: Int32Array;
+    let queued: number;
     try {
-      starts = native.mrDeregisterBatch(pd, slots, id, this.#queue);
+      queued = native.mrDeregisterBatch(pd, entries, id, this.#queue);
     } catch (error) {
-      starts = new Int32Array(slots.length).fill(NativeResult.BadArgument);
+      // The addon checks its arguments before it writes to any entry.
+      for (let j = 0; j < entries.length; j++) {
+        if (entries[j] >= 0) entries[j] = NativeResult.BadArgument;
+      }
+      queued = 0;
       process.nextTick(() => {
         throw error;
       });
     }
-    for (let j = 0; j < starts.length; j++) {
-      if (starts[j] !== NativeResult.Pending) sink.settle(j, starts[j]);
+    const { length } = entries;
+    for (let j = 0; j < length; j++) {
+      const start = entries[j];
+      if (start !== NativeResult.Pending && start !== SETTLED_ENTRY) sink.settle(j, start);
+    }
+    if (queued === 0) {
+      sink.done();
+      return false;
     }
     // The delivery comes in a later turn, so the waiter may be set after the refusals settled.
-    const queued = starts.includes(NativeResult.Pending);
-    if (queued) this.#waiting.set(id, { starts, sink });
-    else sink.done();
-    return queued;
+    const starts = queued === length ? undefined : entries.slice();
+    this.#waiting.set(id, { starts, length, sink });
+    return true;
   }
 
   #track(id: number, result: number, done: ResultCallback): number {
@@ -167,8 +203,10 @@ class MrRequests {
       else entries.push(i);
     }
     for (const [pd, entries] of byDomain) {
-      const slots = Int32Array.from(entries, (i) => regions[i].slot);
+      const slots = this.takeEntries(entries.length);
+      for (let j = 0; j < entries.length; j++) slots[j] = regions[entries[j]].slot;
       this.#submitBatch(pd, slots, new BurstSink(callbacks, entries));
+      this.releaseEntries(slots);
     }
   }
 
@@ -194,19 +232,32 @@ class MrRequests {
   }
 }
 
-// A queued batch's delivery: each entry the addon queued settles with its errno, then the batch is
-// done. A sink that throws is reported on its own tick; the delivery's other results go on.
-function deliverBatch(waiter: BatchWaiter, errnos: Int32Array): void {
-  const { starts, sink } = waiter;
+// A queued batch's delivery (its errnos in `errors`, from `offset`): each entry the addon queued
+// settles with its errno, then the batch is done. A sink that throws is reported on its own tick;
+// the delivery's other results go on.
+function deliverBatch(waiter: BatchWaiter, errors: Int32Array, offset: number): void {
   try {
-    for (let j = 0; j < starts.length; j++) {
-      if (starts[j] === NativeResult.Pending) sink.settle(j, errnos[j]);
-    }
-    sink.done();
+    settleQueued(waiter, errors, offset);
+    waiter.sink.done();
   } catch (error) {
     process.nextTick(() => {
       throw error;
     });
+  }
+}
+
+// The loop over a batch's entries, alone in its function: V8 compiles a function with a hot loop
+// while the loop runs, before the code after it ever ran, and a call once per batch there (the
+// sink's `done`) then had no type feedback yet. The compiled code gave way to the interpreter the
+// first time it reached that call, and a batch's delivery took twice as long from then on.
+function settleQueued(waiter: BatchWaiter, errors: Int32Array, offset: number): void {
+  const { starts, length, sink } = waiter;
+  if (starts === undefined) {
+    for (let j = 0; j < length; j++) sink.settle(j, errors[offset + j]);
+    return;
+  }
+  for (let j = 0; j < length; j++) {
+    if (starts[j] === NativeResult.Pending) sink.settle(j, errors[offset + j]);
   }
 }
 
@@ -262,11 +313,26 @@ export function deregisterDeferred(region: QueuedRegion, done: ResultCallback): 
 }
 
 /**
- * `ibv_dereg_mr` of the regions of `pd` named by `slots`, as one job on one request thread,
- * delivered once. `sink.settle(entry, result)` runs once per entry: at once for an entry the addon
- * did not queue (why not), in a later turn, with the batch's delivery, for the others (0 or the
- * errno); then `sink.done()`, once every entry has settled.
+ * The array to name a batch's `length` entries in (each region's slot, or {@link SETTLED_ENTRY}),
+ * reused batch after batch: hand it to {@link deregisterBatchDeferred}, or back through
+ * {@link releaseBatchEntries} when the batch does not go.
  */
-export function deregisterBatchDeferred(pd: PdHandle, slots: Int32Array, sink: BatchSink): void {
-  requests.deregisterBatch(pd, slots, sink);
+export function batchEntries(length: number): Int32Array {
+  return requests.takeEntries(length);
+}
+
+/** Gives back an array from {@link batchEntries} for a batch that did not go. */
+export function releaseBatchEntries(entries: Int32Array): void {
+  requests.releaseEntries(entries);
+}
+
+/**
+ * `ibv_dereg_mr` of the regions of `pd` named in `entries` (from {@link batchEntries}, which this
+ * gives back), as one job on one request thread, delivered once. `sink.settle(entry, result)` runs
+ * once per entry not {@link SETTLED_ENTRY}: at once for an entry the addon did not queue (why
+ * not), in a later turn, with the batch's delivery, for the others (0 or the errno); then
+ * `sink.done()`, once every entry has settled.
+ */
+export function deregisterBatchDeferred(pd: PdHandle, entries: Int32Array, sink: BatchSink): void {
+  requests.deregisterBatch(pd, entries, sink);
 }

@@ -277,6 +277,26 @@ export class MemoryRegion {
    */
   [kDeregisterBegin](owner: object): Outcome | number {
     const record = this.#record;
+    const { link } = record;
+    // A batch visits every region here: the usual case (the region may go) is read field by field
+    // before anything else, and marks the region pending.
+    if (
+      link.parent === owner &&
+      this.#state === ObjectState.Open &&
+      this.#pending === undefined &&
+      this.#memory !== undefined &&
+      !link.device.released
+    ) {
+      this.#pending = 'deregister';
+      link.device.counters.pendingRequests += 1;
+      return record.slot;
+    }
+    return this.#batchRefusal(owner);
+  }
+
+  // Why a region may not go in a batch of `owner`'s regions.
+  #batchRefusal(owner: object): Outcome {
+    const record = this.#record;
     if (record.link.parent !== owner) {
       return refused(
         NtStatus.STATUS_INVALID_HANDLE,
@@ -285,12 +305,7 @@ export class MemoryRegion {
     }
     const refusal = this.#refuseRequest();
     if (refusal) return refusal;
-    if (!this.#registered()) {
-      return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the region is not registered');
-    }
-    this.#pending = 'deregister';
-    record.counters.pendingRequests += 1;
-    return record.slot;
+    return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the region is not registered');
   }
 
   /**
@@ -299,13 +314,22 @@ export class MemoryRegion {
    * run after the batch's own completion.
    */
   [kDeregisterEnd](result: number, waiting: Array<() => void>): Outcome {
+    const { device } = this.#record.link;
+    this.#pending = undefined;
+    device.counters.pendingRequests -= 1;
+    if (this.#afterPending !== undefined) {
+      waiting.push(...this.#afterPending);
+      this.#afterPending = undefined;
+    }
+    // The usual case (a batch's delivery visits every region here): deregistered, on a device
+    // still in place.
+    if (result === NativeResult.Done && !device.released) {
+      this.#nowDeregistered();
+      return SUCCESS;
+    }
     const outcome = this.#deregistration(result);
     if (ntSuccess(outcome.status)) this.#nowDeregistered();
-    this.#pending = undefined;
-    this.#record.counters.pendingRequests -= 1;
-    if (this.#afterPending !== undefined) waiting.push(...this.#afterPending);
-    this.#afterPending = undefined;
-    return this.#link().device.completion(outcome);
+    return device.completion(outcome);
   }
 
   /** @internal `NdkGetLocalTokenFromMr` (`which` 0) / `NdkGetRemoteTokenFromMr` (`which` 1). */

@@ -62,7 +62,7 @@ test('the addon holds the registered bytes, not the JavaScript object over them'
   expect(kernelMrCount()).toBe(0);
 });
 
-test('a batch names regions by slot, and a slot naming no live region is refused alone', async () => {
+test('a batch names regions by slot; a slot naming no live region is refused alone, a negative entry left as it is', async () => {
   const { pd, mr, queue } = region;
   const other = createNativeMr(pd);
   expect(native.mrSlot(other)).not.toBe(native.mrSlot(mr));
@@ -70,13 +70,15 @@ test('a batch names regions by slot, and a slot naming no live region is refused
     expect(native.mrRegister(handle, new Uint8Array(4096), LOCAL_WRITE, 0)).toBe(0);
   }
   const unused = 1 << 20; // no region of this domain has that slot
-  const slots = Int32Array.of(native.mrSlot(mr), unused, -1, native.mrSlot(other));
+  const settled = -0x80000000; // an entry the caller settled itself
+  const entries = Int32Array.of(native.mrSlot(mr), unused, settled, native.mrSlot(other));
   const batch = 2;
-  const starts = native.mrDeregisterBatch(pd, slots, batch, queue);
-  expect([...starts]).toEqual([
+  expect(native.mrDeregisterBatch(pd, entries, batch, queue)).toBe(2);
+  // The entries are answered in place.
+  expect([...entries]).toEqual([
     NativeResult.Pending,
     NativeResult.Gone,
-    NativeResult.Gone,
+    settled,
     NativeResult.Pending,
   ]);
   native.mrQueueFlush(queue);
@@ -88,7 +90,7 @@ test('a batch names regions by slot, and a slot naming no live region is refused
   native.mrRelease(other);
   // (By message: the addon's TypeError comes from another realm than the test's.)
   expect(() => native.mrDeregisterBatch(pd, [0] as unknown as Int32Array, 3, queue)).toThrow(
-    'slots must be an Int32Array',
+    'entries must be an Int32Array',
   );
 });
 

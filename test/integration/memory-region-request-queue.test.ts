@@ -4,8 +4,9 @@
  * queue and its threads are released: a process that loads many copies does not keep their threads.
  */
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
+import { REQUEST_THREAD_NAME } from '../../bench/request-threads';
 import type * as ndk from '../../lib';
 import { requireDevices } from '../support/devices';
 import { collectUntil } from '../support/gc';
@@ -53,4 +54,27 @@ it(`${LOADS} copies of the facade, each used and dropped, leave the thread count
   await collectUntil(() => threadCount() <= before + 2, 40);
   expect(threadCount()).toBeLessThanOrEqual(before + 2);
   expect(kernelMrCount()).toBe(0);
+});
+
+// The names of this process's threads (what `top -H`, perf and gdb show).
+function threadNames(): string[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      return [readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim()];
+    } catch {
+      return []; // the thread ended meanwhile
+    }
+  });
+}
+
+it('request threads carry the name the bench and the diagnostics look for', async () => {
+  const [deviceName] = requireDevices();
+  const { openAdapter } = await import('../../lib');
+  const adapter = await openAdapter(deviceName);
+  const pd = await adapter.createPd();
+  const mr = await pd.createMr({ completionPolicy: 'deferred' });
+  await mr.register(Buffer.alloc(8192));
+  expect(threadNames()).toContain(REQUEST_THREAD_NAME);
+  await mr.deregister();
+  await adapter.close();
 });

@@ -57,7 +57,8 @@ export function openNativeRegion(): NativeRegion {
   let lastBatchErrors: Int32Array | undefined;
   const queue = native.mrQueueCreate((batch, batchErrors) => {
     for (let i = 0; i < batch.length; i += 2) results.set(batch[i], batch[i + 1]);
-    if (batchErrors !== undefined) lastBatchErrors = batchErrors;
+    // A copy: the addon reuses the memory `batchErrors` views for its next delivery.
+    if (batchErrors !== undefined) lastBatchErrors = batchErrors.slice();
     delivered();
   });
   return {
