@@ -45,13 +45,15 @@ export const EVENT_LOOP = { regionBytes: 64 * MiB, regionCount: 16, rounds: 8, r
  * `batchTimedRounds` `pd.deregisterMany()` batches in a row. `batchWarmupRounds` untimed batches
  * come first: counted time showed V8 tiering the batch path up
  * over its first five or six batches of 1,000 (the first cost 25–30 µs per region, the seventh on
- * 6.5 µs), as the per-operation test warms its paths up before timing them.
+ * 6.5 µs), as the per-operation test warms its paths up before timing them. Sixteen, not eight:
+ * after the deferred and inline rounds that share its code, the first three timed batches of eight
+ * still kept the event loop busy 0.71–0.79 ms against 0.58–0.62 ms for the later ones (counted).
  */
 export const CONCURRENCY = {
   regionBytes: 1 * MiB,
   count: 1000,
   rounds: 3,
-  batchWarmupRounds: 8,
+  batchWarmupRounds: 16,
   batchTimedRounds: 9,
 };
 

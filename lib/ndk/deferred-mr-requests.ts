@@ -149,7 +149,8 @@ class MrRequests {
       });
     }
     const { length } = entries;
-    for (let j = 0; j < length; j++) {
+    // Refusals settle now (none when every entry was queued, the usual case).
+    for (let j = 0; queued < length && j < length; j++) {
       const start = entries[j];
       if (start !== NativeResult.Pending && start !== SETTLED_ENTRY) sink.settle(j, start);
     }
