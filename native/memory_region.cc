@@ -302,6 +302,7 @@ Napi::Value MrDeregisterBatch(const Napi::CallbackInfo& info) {
   MrRequestQueue* requests = UnwrapHandle<MrQueueBox>(info[3])->queue.get();
   auto count = static_cast<uint32_t>(entries.ElementLength());
   int32_t* entry = entries.Data();
+  if (count == 0) return Napi::Number::New(env, 0);  // nothing to queue, no thread to start
   int reserved = requests->Reserve();
   if (reserved != 0) {
     for (uint32_t i = 0; i < count; i++) {
