@@ -136,7 +136,8 @@ export interface NativeAddon {
   ): MrQueueHandle;
   /**
    * Wakes request threads for the deferred requests queued since the last flush: a burst of
-   * requests costs one thread wake-up instead of one each. Called once per burst, on the next tick.
+   * requests costs one thread wake-up instead of one each. Called once per burst, on the next tick
+   * (at once after a batch, which is whole already).
    */
   mrQueueFlush(queue: MrQueueHandle): void;
   /**

@@ -154,10 +154,8 @@ std::shared_ptr<MrRequestQueue::DeregisterBatch> MrRequestQueue::TakeBatch(size_
 }
 
 void MrRequestQueue::Recycle(std::shared_ptr<DeregisterBatch> batch) {
-  // Two spares cover a batch being delivered while the next is taken; a batch of more than
-  // kMaxSpareEntries entries is not kept, so one huge batch does not hold its memory for good.
+  // Two spares cover a batch being delivered while the next is taken.
   constexpr size_t kMaxSpares = 2;
-  constexpr size_t kMaxSpareEntries = 1 << 16;
   if (batch.use_count() != 1 || spareBatches_.size() >= kMaxSpares ||
       batch->cores.capacity() > kMaxSpareEntries) {
     return;
@@ -166,9 +164,11 @@ void MrRequestQueue::Recycle(std::shared_ptr<DeregisterBatch> batch) {
 }
 
 Napi::Int32Array MrRequestQueue::BatchErrors(Napi::Env env, size_t count) {
+  if (count > kMaxSpareEntries) return Napi::Int32Array::New(env, count);
   size_t capacity = batchErrors_.IsEmpty() ? 0 : batchErrors_.Value().ElementLength();
   if (capacity < count) {
-    batchErrors_ = Napi::Persistent(Napi::Int32Array::New(env, std::max(count, 2 * capacity)));
+    size_t grown = std::min(std::max(count, 2 * capacity), kMaxSpareEntries);
+    batchErrors_ = Napi::Persistent(Napi::Int32Array::New(env, grown));
   }
   return Napi::Int32Array::New(env, count, batchErrors_.Value().ArrayBuffer(), 0);
 }

@@ -110,7 +110,8 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   // `target` is weak: a delivery already scheduled may run after the queue was shut down and freed.
   static void Deliver(Napi::Env env, Napi::Function dispatch,
                       std::weak_ptr<MrRequestQueue>* target);
-  // A view of `count` elements of `batchErrors_`, grown first if needed.
+  // A view of `count` elements of `batchErrors_`, grown first if needed; an array of its own for a
+  // delivery of more than kMaxSpareEntries errnos, which is not kept.
   Napi::Int32Array BatchErrors(Napi::Env env, size_t count);
   // Keeps a delivered batch's memory for TakeBatch(), when no request thread still holds it.
   void Recycle(std::shared_ptr<DeregisterBatch> batch);
@@ -142,7 +143,9 @@ class MrRequestQueue : public std::enable_shared_from_this<MrRequestQueue> {
   std::unordered_map<uint32_t, InFlight> inFlight_;
   std::vector<Result> delivering_;  // the batch being delivered; capacity as `results_`
   // Delivered batches whose memory TakeBatch() reuses, and the array whose views deliver their
-  // errnos (grown when a delivery needs more): no allocation per batch in the steady state.
+  // errnos (grown when a delivery needs more): no allocation per batch in the steady state. Neither
+  // is kept beyond kMaxSpareEntries entries, so one huge batch does not hold its memory for good.
+  static constexpr size_t kMaxSpareEntries = 1 << 16;
   std::vector<std::shared_ptr<DeregisterBatch>> spareBatches_;
   Napi::Reference<Napi::Int32Array> batchErrors_;
   TrackedTsfn deliver_;

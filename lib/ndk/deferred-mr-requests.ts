@@ -93,9 +93,10 @@ class MrRequests {
   // One array reused batch after batch: an array per batch was the JS thread's first large
   // allocation after the request threads freed the last batch's regions, where glibc consolidates
   // what they freed (see MrRequestQueue::TakeBatch). A batch started while another fills it (from
-  // an entry's getter) gets an array of its own.
+  // an entry's getter) gets an array of its own, and so does a huge batch, whose array is not kept
+  // for good (the addon keeps no more than that for its part either).
   takeEntries(length: number): Int32Array {
-    if (this.#entriesInUse) return new Int32Array(length);
+    if (this.#entriesInUse || length > MAX_REUSED_ENTRIES) return new Int32Array(length);
     this.#entriesInUse = true;
     if (this.#entries.length < length) this.#entries = new Int32Array(Math.max(length, 1024));
     return this.#entries.subarray(0, length);
@@ -232,6 +233,9 @@ class MrRequests {
     return this.#lastId;
   }
 }
+
+// The largest batch whose entries array is kept for the next (kMaxSpareEntries in the addon).
+const MAX_REUSED_ENTRIES = 1 << 16;
 
 // A queued batch's delivery (its errnos in `errors`, from `offset`): each entry the addon queued
 // settles with its errno, then the batch is done. A sink that throws is reported on its own tick;
