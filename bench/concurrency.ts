@@ -76,11 +76,6 @@ export async function measureConcurrency(
     inlineRounds.push(count / ((performance.now() - t0) / 1000));
     progress.advance();
   }
-  // The warm-up batches right before the timed ones, and the batches in a row of their own:
-  // interleaved with the other paths, a round's batch caught the garbage their thousands of
-  // requests left (counted rounds of one run ranged 0.48–0.80× C), and with the other paths' rounds
-  // between warm-up and timing the first timed batches ran partly cold again (38,400 to 158,911
-  // regions/s across the nine rounds of one full run).
   const batches = () => deregisterBatches(pd, inlineMrs, blocks, progress);
   // Counted: one vCPU runs both threads (see request-threads.ts).
   const { result: batchRounds, lowered } =

@@ -277,26 +277,6 @@ export class MemoryRegion {
    */
   [kDeregisterBegin](owner: object): Outcome | number {
     const record = this.#record;
-    const { link } = record;
-    // A batch visits every region here: the usual case (the region may go) is read field by field
-    // before anything else, and marks the region pending.
-    if (
-      link.parent === owner &&
-      this.#state === ObjectState.Open &&
-      this.#pending === undefined &&
-      this.#memory !== undefined &&
-      !link.device.released
-    ) {
-      this.#pending = 'deregister';
-      link.device.counters.pendingRequests += 1;
-      return record.slot;
-    }
-    return this.#batchRefusal(owner);
-  }
-
-  // Why a region may not go in a batch of `owner`'s regions.
-  #batchRefusal(owner: object): Outcome {
-    const record = this.#record;
     if (record.link.parent !== owner) {
       return refused(
         NtStatus.STATUS_INVALID_HANDLE,
@@ -305,7 +285,12 @@ export class MemoryRegion {
     }
     const refusal = this.#refuseRequest();
     if (refusal) return refusal;
-    return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the region is not registered');
+    if (!this.#registered()) {
+      return refused(NtStatus.STATUS_INVALID_DEVICE_STATE, 'the region is not registered');
+    }
+    this.#pending = 'deregister';
+    record.link.device.counters.pendingRequests += 1;
+    return record.slot;
   }
 
   /**
